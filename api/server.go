@@ -1,0 +1,187 @@
+// Package api serves bulkd's HTTP interface: /healthz and the /v1 status API
+// (jobs, error reports, imported records). Handlers translate domain errors
+// into HTTP status codes in one place (Error) and render every error as
+// {"code":…, "message":…}.
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/hashicorp/go-hclog"
+)
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	jobs   bulkd.JobStore
+	agents bulkd.AgentStore
+	log    hclog.Logger
+}
+
+// NewServer returns a Server over the given stores.
+func NewServer(jobs bulkd.JobStore, agents bulkd.AgentStore, logger hclog.Logger) *Server {
+	return &Server{jobs: jobs, agents: agents, log: logger}
+}
+
+// Handler returns the routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /v1/jobs", s.listJobs)
+	mux.HandleFunc("GET /v1/jobs/{id}", s.getJob)
+	mux.HandleFunc("GET /v1/jobs/{id}/errors.csv", s.getReport)
+	mux.HandleFunc("GET /v1/tenants/{tenant}/agents", s.listAgents)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// jobView is a job as the status API shows it.
+type jobView struct {
+	ID          uint64         `json:"id"`
+	Tenant      string         `json:"tenant"`
+	Kind        bulkd.Kind     `json:"kind"`
+	Source      bulkd.Source   `json:"source"`
+	File        string         `json:"file"`
+	State       bulkd.JobState `json:"state"`
+	CreatedAt   time.Time      `json:"created_at"`
+	StartedAt   *time.Time     `json:"started_at"`
+	FinishedAt  *time.Time     `json:"finished_at"`
+	RowsTotal   int            `json:"rows_total"`
+	RowsDone    int            `json:"rows_done"`
+	RowsFailed  int            `json:"rows_failed"`
+	Error       string         `json:"error"`
+	ErrorReport string         `json:"error_report,omitempty"`
+	DuplicateOf uint64         `json:"duplicate_of,omitempty"`
+}
+
+func viewJob(j *bulkd.Job) jobView {
+	v := jobView{
+		ID: j.ID, Tenant: j.Tenant, Kind: j.Kind, Source: j.Source, File: j.File, State: j.State,
+		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
+		RowsTotal: j.RowsTotal, RowsDone: j.RowsDone, RowsFailed: j.RowsFailed,
+		Error: j.Error, DuplicateOf: j.DuplicateOf,
+	}
+	if j.State.Final() && pipeline.HasReport(j) {
+		v.ErrorReport = "/v1/jobs/" + strconv.FormatUint(j.ID, 10) + "/errors.csv"
+	}
+	return v
+}
+
+func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := bulkd.JobFilter{Tenant: q.Get("tenant"), State: bulkd.JobState(q.Get("state")), Limit: 1000}
+	if f.State != "" && !validState(f.State) {
+		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "state %q is not one of queued, running, succeeded, partial, failed, skipped", f.State))
+		return
+	}
+	if k := q.Get("kind"); k != "" {
+		kind, err := bulkd.ParseKind(k)
+		if err != nil {
+			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "%v", err))
+			return
+		}
+		f.Kind = kind
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 10000 {
+			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "limit %q is not a number from 1 to 10000", l))
+			return
+		}
+		f.Limit = n
+	}
+	jobs, err := s.jobs.Jobs(r.Context(), f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	out := make([]jobView, 0, len(jobs))
+	for _, j := range jobs {
+		out = append(out, viewJob(j))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": out})
+}
+
+func validState(st bulkd.JobState) bool {
+	for _, s := range bulkd.JobStates {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+// job loads the job named by the {id} path value.
+func (s *Server) job(r *http.Request) (*bulkd.Job, error) {
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return nil, bulkd.Errorf(bulkd.ENOTFOUND, "job %q not found", r.PathValue("id"))
+	}
+	return s.jobs.Job(r.Context(), id)
+}
+
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
+	j, err := s.job(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewJob(j))
+}
+
+func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
+	j, err := s.job(r)
+	if err == nil && !(j.State.Final() && pipeline.HasReport(j)) {
+		err = bulkd.Errorf(bulkd.ENOTFOUND, "job %d has no error report", j.ID)
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+j.File+`.errors.csv"`)
+	if err := pipeline.WriteReport(r.Context(), s.jobs, j, w); err != nil {
+		s.log.Error("write error report", "job", j.ID, "error", err)
+	}
+}
+
+func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
+	agents, err := s.agents.Agents(r.Context(), r.PathValue("tenant"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"agents": agents})
+}
+
+// Error renders err as {"code","message"} with the status its code maps to.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	code := bulkd.ErrorCode(err)
+	status := map[string]int{
+		bulkd.ENOTFOUND: http.StatusNotFound,
+		bulkd.EINVALID:  http.StatusBadRequest,
+		bulkd.ECONFLICT: http.StatusConflict,
+	}[code]
+	msg := err.Error()
+	if status == 0 {
+		status, msg = http.StatusInternalServerError, "internal error"
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	writeJSON(w, status, &bulkd.Error{Code: code, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v) // the client hung up; nothing to tell it
+}

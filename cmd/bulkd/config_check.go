@@ -1,0 +1,32 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/bulkd/bulkd/config"
+)
+
+// configCheck validates a config file, printing FILE:LINE:COL: message for
+// each problem.
+func (m *Main) configCheck(args []string) error {
+	fs, path := m.flags("config check")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *path == "" && fs.NArg() == 1 {
+		*path = fs.Arg(0)
+	}
+	if *path == "" {
+		return errors.New("config check: --config FILE is required")
+	}
+	cfg, diags, files := config.Load(*path)
+	if diags.HasErrors() {
+		if err := config.WriteDiagnostics(m.stderr, diags, files); err != nil {
+			return err
+		}
+		return errReported
+	}
+	fmt.Fprintf(m.stdout, "%s: ok (data_dir %s, watch.root %s, http.listen %s)\n", *path, cfg.DataDir, cfg.Watch.Root, cfg.HTTP.Listen)
+	return nil
+}

@@ -1,0 +1,261 @@
+// Package config decodes bulkd's HCL configuration (hcl/v2 with gohcl),
+// applies defaults, resolves relative paths against the config file's
+// folder and validates, reporting every problem as FILE:LINE:COL. It is the
+// only package that imports hcl.
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclparse"
+)
+
+// Config is bulkd's whole configuration. Durations are strings in the file
+// and parsed into the time.Duration fields beside them.
+type Config struct {
+	DataDir   string `hcl:"data_dir,optional"`
+	LogLevel  string `hcl:"log_level,optional"`
+	LogFormat string `hcl:"log_format,optional"`
+	// Dedupe skips a file byte-identical to one the tenant already imported
+	// as the same kind within retention.jobs.
+	Dedupe *bool `hcl:"dedupe,optional"`
+
+	HTTP      *HTTP      `hcl:"http,block"`
+	Watch     *Watch     `hcl:"watch,block"`
+	Retention *Retention `hcl:"retention,block"`
+	Tenants   []*Tenant  `hcl:"tenant,block"`
+
+	DataDirRange   hcl.Range `hcl:"data_dir,attr_value_range"`
+	LogLevelRange  hcl.Range `hcl:"log_level,attr_value_range"`
+	LogFormatRange hcl.Range `hcl:"log_format,attr_value_range"`
+}
+
+// HTTP configures the HTTP listener.
+type HTTP struct {
+	Listen      string    `hcl:"listen,optional"`
+	ListenRange hcl.Range `hcl:"listen,attr_value_range"`
+}
+
+// Watch configures the tenant folders and how files are detected.
+type Watch struct {
+	Root      string `hcl:"root,optional"`
+	Settle    string `hcl:"settle,optional"`
+	Rescan    string `hcl:"rescan,optional"`
+	MediaWait string `hcl:"media_wait,optional"`
+	// DoneMarker makes a file complete only once <name>.done exists beside
+	// it, for senders that write a marker after the data.
+	DoneMarker bool `hcl:"done_marker,optional"`
+
+	SettleRange    hcl.Range `hcl:"settle,attr_value_range"`
+	RescanRange    hcl.Range `hcl:"rescan,attr_value_range"`
+	MediaWaitRange hcl.Range `hcl:"media_wait,attr_value_range"`
+
+	SettleDur, RescanDur, MediaWaitDur time.Duration
+}
+
+// Retention configures how long finished jobs and archived files are kept.
+type Retention struct {
+	Jobs     string `hcl:"jobs,optional"`
+	Archives string `hcl:"archives,optional"`
+
+	JobsRange     hcl.Range `hcl:"jobs,attr_value_range"`
+	ArchivesRange hcl.Range `hcl:"archives,attr_value_range"`
+
+	JobsDur, ArchivesDur time.Duration
+}
+
+// Tenant declares a tenant; tenants are also discovered as folders.
+type Tenant struct {
+	Name      string    `hcl:"name,label"`
+	NameRange hcl.Range `hcl:"name,label_range"`
+}
+
+// TenantNameRE is what a tenant name (and so a tenant folder) may be.
+var TenantNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+// ValidTenant reports whether name is a safe tenant name.
+func ValidTenant(name string) bool {
+	return TenantNameRE.MatchString(name) && name != "." && name != ".."
+}
+
+// Default returns the embedded default configuration, paths relative to
+// the working folder.
+func Default() *Config {
+	t := true
+	return &Config{
+		DataDir: "./bulkd-data", LogLevel: "info", LogFormat: "text", Dedupe: &t,
+		HTTP:      &HTTP{Listen: "127.0.0.1:8765"},
+		Watch:     &Watch{Settle: "2s", Rescan: "30s", MediaWait: "5m"},
+		Retention: &Retention{Jobs: "480h", Archives: "168h"},
+	}
+}
+
+// Load reads the config at path (the embedded default when path is ""),
+// returning the config and every diagnostic. The config is nil when the
+// diagnostics have errors.
+func Load(path string) (*Config, hcl.Diagnostics, map[string]*hcl.File) {
+	cfg := Default()
+	parser := hclparse.NewParser()
+	base, err := filepath.Abs(".")
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot resolve working folder", Detail: err.Error()}}, parser.Files()
+	}
+	if path != "" {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read config", Detail: err.Error()}}, parser.Files()
+		}
+		file, diags := parser.ParseHCL(src, path)
+		if diags.HasErrors() {
+			return nil, diags, parser.Files()
+		}
+		// gohcl leaves unset optional attributes and absent blocks alone, so
+		// decoding onto the defaults keeps them. Blocks are decoded onto
+		// fresh structs, then their defaults filled in by finish.
+		def := Default()
+		cfg.HTTP, cfg.Watch, cfg.Retention = nil, nil, nil
+		if diags := gohcl.DecodeBody(file.Body, nil, cfg); diags.HasErrors() {
+			return nil, diags, parser.Files()
+		}
+		fillBlocks(cfg, def)
+		abs, err := filepath.Abs(filepath.Dir(path))
+		if err != nil {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot resolve config folder", Detail: err.Error()}}, parser.Files()
+		}
+		base = abs
+	}
+	if diags := cfg.finish(base); diags.HasErrors() {
+		return nil, diags, parser.Files()
+	}
+	return cfg, nil, parser.Files()
+}
+
+// fillBlocks gives absent blocks, and unset attributes of present ones,
+// their defaults.
+func fillBlocks(cfg, def *Config) {
+	if cfg.HTTP == nil {
+		cfg.HTTP = def.HTTP
+	} else if cfg.HTTP.Listen == "" {
+		cfg.HTTP.Listen = def.HTTP.Listen
+	}
+	if cfg.Watch == nil {
+		cfg.Watch = def.Watch
+	} else {
+		orDefault(&cfg.Watch.Settle, def.Watch.Settle)
+		orDefault(&cfg.Watch.Rescan, def.Watch.Rescan)
+		orDefault(&cfg.Watch.MediaWait, def.Watch.MediaWait)
+	}
+	if cfg.Retention == nil {
+		cfg.Retention = def.Retention
+	} else {
+		orDefault(&cfg.Retention.Jobs, def.Retention.Jobs)
+		orDefault(&cfg.Retention.Archives, def.Retention.Archives)
+	}
+}
+
+func orDefault(s *string, def string) {
+	if *s == "" {
+		*s = def
+	}
+}
+
+// finish parses durations, resolves paths against base and validates.
+func (c *Config) finish(base string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	bad := func(r hcl.Range, summary, detail string) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: r.Ptr()})
+	}
+	dur := func(dst *time.Duration, s string, r hcl.Range, name string, min time.Duration) {
+		d, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			bad(r, "Invalid duration", fmt.Sprintf("%s = %q is not a duration such as \"2s\", \"5m\" or \"480h\".", name, s))
+		case d < min:
+			bad(r, "Duration too short", fmt.Sprintf("%s must be at least %s.", name, min))
+		default:
+			*dst = d
+		}
+	}
+	dur(&c.Watch.SettleDur, c.Watch.Settle, c.Watch.SettleRange, "watch.settle", 0)
+	dur(&c.Watch.RescanDur, c.Watch.Rescan, c.Watch.RescanRange, "watch.rescan", time.Second)
+	dur(&c.Watch.MediaWaitDur, c.Watch.MediaWait, c.Watch.MediaWaitRange, "watch.media_wait", 0)
+	dur(&c.Retention.JobsDur, c.Retention.Jobs, c.Retention.JobsRange, "retention.jobs", time.Hour)
+	dur(&c.Retention.ArchivesDur, c.Retention.Archives, c.Retention.ArchivesRange, "retention.archives", time.Hour)
+
+	switch c.LogLevel {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		bad(c.LogLevelRange, "Invalid log level", fmt.Sprintf("log_level = %q: use trace, debug, info, warn or error.", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad(c.LogFormatRange, "Invalid log format", fmt.Sprintf("log_format = %q: use text or json.", c.LogFormat))
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
+		bad(c.HTTP.ListenRange, "Invalid listen address", fmt.Sprintf("http.listen = %q: %v (expected host:port such as 127.0.0.1:8765).", c.HTTP.Listen, err))
+	}
+	if c.DataDir == "" {
+		bad(c.DataDirRange, "Invalid data_dir", "data_dir must not be empty.")
+	}
+	seen := map[string]bool{}
+	for _, t := range c.Tenants {
+		if !ValidTenant(t.Name) {
+			bad(t.NameRange, "Invalid tenant name", fmt.Sprintf("tenant %q: a tenant name is letters, digits, '.', '_' and '-' only.", t.Name))
+		}
+		if seen[t.Name] {
+			bad(t.NameRange, "Duplicate tenant", fmt.Sprintf("tenant %q is declared twice.", t.Name))
+		}
+		seen[t.Name] = true
+	}
+	c.DataDir = resolve(base, c.DataDir)
+	if c.Watch.Root == "" {
+		c.Watch.Root = filepath.Join(c.DataDir, "gis")
+	} else {
+		c.Watch.Root = resolve(base, c.Watch.Root)
+	}
+	return diags
+}
+
+func resolve(base, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(base, p)
+}
+
+// TenantNames returns the declared tenants' names.
+func (c *Config) TenantNames() []string {
+	out := make([]string, 0, len(c.Tenants))
+	for _, t := range c.Tenants {
+		out = append(out, t.Name)
+	}
+	return out
+}
+
+// WriteDiagnostics prints diags as FILE:LINE:COL: message lines, with the
+// source line under each, to w.
+func WriteDiagnostics(w interface{ Write([]byte) (int, error) }, diags hcl.Diagnostics, files map[string]*hcl.File) error {
+	for _, d := range diags {
+		loc := "config"
+		if d.Subject != nil {
+			loc = fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+		}
+		msg := d.Summary
+		if d.Detail != "" {
+			msg += ": " + d.Detail
+		}
+		if _, err := fmt.Fprintf(w, "%s: %s\n", loc, msg); err != nil {
+			return err
+		}
+	}
+	if len(files) > 0 {
+		return hcl.NewDiagnosticTextWriter(w, files, 100, false).WriteDiagnostics(diags)
+	}
+	return nil
+}

@@ -1,0 +1,197 @@
+// Package daemon wires bulkd together: the store, the pipeline and its
+// importers, the folder watcher, the HTTP server and the retention loop.
+// cmd/bulkd runs one Daemon; end-to-end tests run the same one in-process.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/api"
+	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/agents"
+	"github.com/bulkd/bulkd/store"
+	"github.com/bulkd/bulkd/watcher"
+	"github.com/hashicorp/go-hclog"
+)
+
+// retentionEvery is how often old jobs and archives are purged.
+const retentionEvery = time.Hour
+
+// Daemon is one running bulkd.
+type Daemon struct {
+	cfg *config.Config
+	log hclog.Logger
+
+	store   *store.Store
+	runner  *pipeline.Runner
+	watcher *watcher.Watcher
+	ln      net.Listener
+	http    *http.Server
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// New returns a Daemon for cfg. Nothing starts until Open.
+func New(cfg *config.Config, logger hclog.Logger) *Daemon {
+	return &Daemon{cfg: cfg, log: logger}
+}
+
+// StorePath returns where the daemon keeps its bbolt file.
+func StorePath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "bulkd.db") }
+
+// Open starts everything: it replays what a previous run left unfinished
+// before the watcher looks at any folder. On error, what was started is
+// closed again.
+func (d *Daemon) Open(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			_ = d.Close()
+		}
+	}()
+	if err := checkListen(d.cfg.HTTP.Listen); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(d.cfg.DataDir, 0o755); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	if d.store, err = store.Open(StorePath(d.cfg)); err != nil {
+		return err
+	}
+	d.runner = pipeline.NewRunner(pipeline.Config{
+		WorkDir: filepath.Join(d.cfg.DataDir, "work"),
+		Dedupe:  *d.cfg.Dedupe,
+	}, d.store, []pipeline.Importer{agents.New(d.store, 0)}, d.log.Named("pipeline"))
+	if err := d.runner.Open(ctx); err != nil {
+		return err
+	}
+	d.watcher = watcher.New(watcher.Config{
+		Root: d.cfg.Watch.Root, Settle: d.cfg.Watch.SettleDur, Rescan: d.cfg.Watch.RescanDur,
+		DoneMarker: d.cfg.Watch.DoneMarker, Tenants: d.cfg.TenantNames(), ValidTenant: config.ValidTenant,
+		Match: func(name string) bool {
+			kind, ok := pipeline.Match(pipeline.DefaultRoutes, name)
+			return ok && d.runner.Handles(kind)
+		},
+		Take: d.take,
+	}, d.log.Named("watcher"))
+	if err := d.watcher.Open(ctx); err != nil {
+		return err
+	}
+	if d.ln, err = net.Listen("tcp", d.cfg.HTTP.Listen); err != nil {
+		return fmt.Errorf("listen on %s: %w", d.cfg.HTTP.Listen, err)
+	}
+	d.http = &http.Server{
+		Handler:           api.NewServer(d.store, d.store, d.log.Named("api")).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	var loopCtx context.Context
+	loopCtx, d.cancel = context.WithCancel(context.Background())
+	d.wg.Add(2)
+	go func() {
+		defer d.wg.Done()
+		if err := d.http.Serve(d.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.log.Error("http server stopped", "error", err)
+		}
+	}()
+	go func() {
+		defer d.wg.Done()
+		d.retain(loopCtx)
+	}()
+	d.log.Info("bulkd started", "http", d.Addr(), "data_dir", d.cfg.DataDir, "watch_root", d.cfg.Watch.Root)
+	return nil
+}
+
+// take claims one settled file of a tenant folder.
+func (d *Daemon) take(ctx context.Context, tenant, dir, name string) error {
+	kind, _ := pipeline.Match(pipeline.DefaultRoutes, name)
+	_, err := d.runner.Claim(ctx, pipeline.Claim{
+		Tenant: tenant, Kind: kind, Source: bulkd.SourceFolder, Origin: dir, Files: []string{name},
+	})
+	return err
+}
+
+// retain purges old jobs and archives now and every retentionEvery.
+func (d *Daemon) retain(ctx context.Context) {
+	t := time.NewTicker(retentionEvery)
+	defer t.Stop()
+	for {
+		now := time.Now()
+		if n, err := d.store.PurgeJobs(ctx, now.Add(-d.cfg.Retention.JobsDur)); err != nil {
+			d.log.Error("purge jobs", "error", err)
+		} else if n > 0 {
+			d.log.Info("purged old jobs", "count", n)
+		}
+		if n, err := pipeline.PurgeArchives(d.cfg.Watch.Root, now.Add(-d.cfg.Retention.ArchivesDur), time.Local); err != nil {
+			d.log.Error("purge archives", "error", err)
+		} else if n > 0 {
+			d.log.Info("purged old archive folders", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Addr returns the address the HTTP server listens on.
+func (d *Daemon) Addr() string {
+	if d.ln == nil {
+		return ""
+	}
+	return d.ln.Addr().String()
+}
+
+// Close stops the sources first, then the jobs (they resume at the next
+// start), then the store. It is safe to call twice.
+func (d *Daemon) Close() error {
+	var errs []error
+	d.once.Do(func() {
+		if d.http != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			errs = append(errs, d.http.Shutdown(ctx))
+			cancel()
+		}
+		if d.watcher != nil {
+			errs = append(errs, d.watcher.Close())
+		}
+		if d.cancel != nil {
+			d.cancel()
+		}
+		d.wg.Wait()
+		if d.runner != nil {
+			errs = append(errs, d.runner.Close())
+		}
+		if d.store != nil {
+			errs = append(errs, d.store.Close())
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// checkListen refuses a non-loopback address: bulkd has no authentication
+// configured, so it must not be reachable from other machines.
+func checkListen(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("http.listen %q: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("http.listen %q is not a loopback address: without authentication configured bulkd serves only on 127.0.0.1 or ::1", addr)
+}

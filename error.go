@@ -1,0 +1,58 @@
+package bulkd
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes shared by every package. The HTTP layer maps them to status
+// codes in one place.
+const (
+	ECONFLICT = "conflict"
+	EINTERNAL = "internal"
+	EINVALID  = "invalid"
+	ENOTFOUND = "not_found"
+)
+
+// Sentinels checked with errors.Is.
+var (
+	// ErrNotFound is returned for a job, record or tenant that does not exist
+	// (or belongs to another tenant: the two are indistinguishable on purpose).
+	ErrNotFound = &Error{Code: ENOTFOUND, Message: "not found"}
+	// ErrConflict is returned when an operation clashes with current state.
+	ErrConflict = &Error{Code: ECONFLICT, Message: "conflict"}
+)
+
+// Error is an error with a machine-readable code and a message meant for the
+// user. It is what the HTTP API renders as {"code":…, "message":…}.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string { return e.Message }
+
+// Is makes errors.Is(err, ErrNotFound) true for any *Error with the same code.
+func (e *Error) Is(target error) bool {
+	var t *Error
+	if !errors.As(target, &t) {
+		return false
+	}
+	return t.Code == e.Code
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, or
+// EINTERNAL when there is none.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}

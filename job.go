@@ -1,0 +1,132 @@
+package bulkd
+
+import (
+	"context"
+	"time"
+)
+
+// JobState is a job's canonical state. Each documented API translates it
+// into its own words (see DESIGN.md).
+type JobState string
+
+// The canonical job states. A job moves queued → running → one final state.
+const (
+	StateQueued    JobState = "queued"
+	StateRunning   JobState = "running"
+	StateSucceeded JobState = "succeeded" // every row imported
+	StatePartial   JobState = "partial"   // finished, some rows failed
+	StateFailed    JobState = "failed"    // nothing imported: bad header, over a limit, unreadable
+	StateSkipped   JobState = "skipped"   // an identical file was already imported
+)
+
+// JobStates lists every state in lifecycle order.
+var JobStates = []JobState{StateQueued, StateRunning, StateSucceeded, StatePartial, StateFailed, StateSkipped}
+
+// Final reports whether s is a state a job never leaves.
+func (s JobState) Final() bool {
+	switch s {
+	case StateSucceeded, StatePartial, StateFailed, StateSkipped:
+		return true
+	}
+	return false
+}
+
+// Source says through which door a job's files arrived.
+type Source string
+
+// The sources.
+const (
+	SourceFolder Source = "folder"
+	SourceAPI    Source = "api"
+)
+
+// Job is one import of one file set, from claim to final state. It is also
+// the store's encoding of a job, so every field that must survive a restart
+// lives here.
+type Job struct {
+	ID         uint64     `json:"id"`
+	Tenant     string     `json:"tenant"`
+	Kind       Kind       `json:"kind"`
+	Source     Source     `json:"source"`
+	File       string     `json:"file"` // the dropped file's own name
+	State      JobState   `json:"state"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	RowsTotal  int        `json:"rows_total"`
+	// RowsDone counts the rows whose outcome is committed, failed ones
+	// included. Rows are committed in order, so it is also the checkpoint:
+	// a job resumed after a crash skips that many rows and imports none twice.
+	RowsDone   int    `json:"rows_done"`
+	RowsFailed int    `json:"rows_failed"`
+	Error      string `json:"error,omitempty"`
+
+	// Files are the names of the job's files in its work folder; File is
+	// Files[0]. Origin is the folder they were taken from ("" for uploads);
+	// a folder job's files go back under it, to archives/ or penaltyBox/.
+	Files  []string `json:"files"`
+	Origin string   `json:"origin,omitempty"`
+	// SHA256 is the hex digest of the main file, set when the job starts.
+	SHA256 string `json:"sha256,omitempty"`
+	// DuplicateOf is the earlier job a skipped job repeats.
+	DuplicateOf uint64 `json:"duplicate_of,omitempty"`
+	// Delivered are where a folder job's files go once final: one path per
+	// entry of Files, then the error report's path ("" when there is none).
+	// Decided once and stored, so a delivery replayed after a crash puts
+	// every file in the same place.
+	Delivered []string `json:"delivered,omitempty"`
+	// Header is the main file's header row, kept for the error report.
+	Header []string `json:"header,omitempty"`
+}
+
+// RowFailure is one row that was not imported: its 1-based data row number,
+// its original cells, and why (naming the column where there is one).
+type RowFailure struct {
+	Row     int      `json:"row"`
+	Cells   []string `json:"cells"`
+	Message string   `json:"message"`
+}
+
+// Progress is what a batch of rows adds to its job. A store writes it in the
+// same transaction as the batch's records, which is what makes a resumed job
+// import each row exactly once.
+type Progress struct {
+	// Done is the job's RowsDone once the batch is committed: the last data
+	// row it covers. A batch whose Done is not past the stored RowsDone was
+	// committed already and is ignored.
+	Done int
+	// Failures are rows that failed before reaching the store.
+	Failures []RowFailure
+}
+
+// JobFilter selects jobs; zero fields match everything.
+type JobFilter struct {
+	Tenant string
+	Kind   Kind
+	State  JobState
+	Limit  int
+}
+
+// JobStore keeps jobs, their row failures and the digests of imported files.
+type JobStore interface {
+	// CreateJob assigns job an ID and CreatedAt and stores it.
+	CreateJob(ctx context.Context, job *Job) error
+	// Job returns the job with the given id, or ErrNotFound.
+	Job(ctx context.Context, id uint64) (*Job, error)
+	// Jobs returns the jobs that match f, newest first.
+	Jobs(ctx context.Context, f JobFilter) ([]*Job, error)
+	// UpdateJob applies fn to the stored job and stores the result. When a
+	// job becomes succeeded or partial, its digest is recorded in the same
+	// transaction.
+	UpdateJob(ctx context.Context, id uint64, fn func(*Job) error) (*Job, error)
+	// CommitProgress records a batch that stored no records of its own.
+	CommitProgress(ctx context.Context, id uint64, p Progress) error
+	// RowFailures calls fn for each failed row of the job, in row order.
+	RowFailures(ctx context.Context, id uint64, fn func(RowFailure) error) error
+	// ImportedDigest returns the job that imported a file with this digest
+	// for this tenant and kind, if one did.
+	ImportedDigest(ctx context.Context, tenant string, kind Kind, sha256 string) (uint64, bool, error)
+	// PurgeJobs deletes final jobs that finished before cutoff and returns
+	// how many it deleted.
+	PurgeJobs(ctx context.Context, cutoff time.Time) (int, error)
+}

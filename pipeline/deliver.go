@@ -1,0 +1,93 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/bulkd/bulkd"
+)
+
+// Folders under a tenant folder where finished files go, as on the real
+// Data Server.
+const (
+	ArchivesDir   = "archives"
+	PenaltyBoxDir = "penaltyBox"
+	// ReportSuffix is appended to a file's name to name its error report.
+	ReportSuffix = ".errors.csv"
+)
+
+// deliver puts a final job's files where they belong: a folder job's under
+// <origin>/archives/<date>/ (or penaltyBox/ when it failed) with its error
+// report beside them; an upload's are removed. It can be replayed.
+func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
+	work := r.workDir(j.ID)
+	if j.Source != bulkd.SourceFolder || j.Origin == "" {
+		return removeAll(work)
+	}
+	if j.Delivered == nil {
+		plan := r.plan(j)
+		var err error
+		if j, err = r.jobs.UpdateJob(ctx, j.ID, func(j *bulkd.Job) error { j.Delivered = plan; return nil }); err != nil {
+			return err
+		}
+	}
+	dir := filepath.Dir(j.Delivered[0])
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	if report := j.Delivered[len(j.Files)]; report != "" {
+		err := writeFileAtomic(report, func(f *os.File) error { return WriteReport(ctx, r.jobs, j, f) })
+		if err != nil {
+			return fmt.Errorf("write %s: %w", report, err)
+		}
+	}
+	for i, name := range j.Files {
+		src := filepath.Join(work, name)
+		if _, err := os.Stat(src); os.IsNotExist(err) {
+			continue // moved before a crash
+		}
+		if err := moveFile(src, j.Delivered[i]); err != nil {
+			return err
+		}
+	}
+	if err := syncDir(dir); err != nil {
+		return err
+	}
+	return removeAll(work)
+}
+
+// plan decides where each file of j goes. A name already taken in the date
+// folder gets the job id before its extension: AGENTS.x.job42.csv.
+func (r *Runner) plan(j *bulkd.Job) []string {
+	sub := ArchivesDir
+	if j.State == bulkd.StateFailed {
+		sub = PenaltyBoxDir
+	}
+	finished := r.now()
+	if j.FinishedAt != nil {
+		finished = *j.FinishedAt
+	}
+	dir := filepath.Join(j.Origin, sub, finished.In(r.cfg.Location).Format("2006-01-02"))
+	taken := func(p string) bool { _, err := os.Lstat(p); return err == nil }
+	clash := false
+	for _, name := range j.Files {
+		clash = clash || taken(filepath.Join(dir, name)) || taken(filepath.Join(dir, name+ReportSuffix))
+	}
+	out := make([]string, 0, len(j.Files)+1)
+	for _, name := range j.Files {
+		if clash {
+			ext := filepath.Ext(name)
+			name = strings.TrimSuffix(name, ext) + ".job" + strconv.FormatUint(j.ID, 10) + ext
+		}
+		out = append(out, filepath.Join(dir, name))
+	}
+	report := ""
+	if HasReport(j) {
+		report = out[0] + ReportSuffix
+	}
+	return append(out, report)
+}

@@ -1,0 +1,129 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/bulkd/bulkd"
+)
+
+// run takes job id from wherever it stands to a final state and delivers it.
+func (r *Runner) run(ctx context.Context, id uint64) error {
+	j, err := r.jobs.Job(ctx, id)
+	if err != nil {
+		return err
+	}
+	if j.State.Final() {
+		return r.deliver(ctx, j)
+	}
+	j, err = r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
+		j.State = bulkd.StateRunning
+		if j.StartedAt == nil {
+			now := r.now().UTC()
+			j.StartedAt = &now
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	state, msg, err := r.importJob(ctx, j)
+	if err != nil {
+		if ctx.Err() != nil {
+			r.log.Info("job interrupted; it resumes at the next start", "job", id)
+			return ctx.Err()
+		}
+		state, msg = bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err)
+	}
+	if err := r.finish(ctx, id, state, msg); err != nil {
+		return err
+	}
+	j, err = r.jobs.Job(ctx, id)
+	if err != nil {
+		return err
+	}
+	r.log.Info("job done", "job", id, "tenant", j.Tenant, "file", j.File, "state", j.State,
+		"rows_total", j.RowsTotal, "rows_failed", j.RowsFailed)
+	return r.deliver(ctx, j)
+}
+
+// importJob runs the importer and returns the job's final state and error
+// message. An error return is a fault, not a verdict on the file.
+func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, string, error) {
+	dir := r.workDir(j.ID)
+	if j.SHA256 == "" {
+		sum, err := hashFile(filepath.Join(dir, j.File))
+		if err != nil {
+			return bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err), nil
+		}
+		if j, err = r.jobs.UpdateJob(ctx, j.ID, func(j *bulkd.Job) error { j.SHA256 = sum; return nil }); err != nil {
+			return "", "", err
+		}
+	}
+	if r.cfg.Dedupe {
+		prev, ok, err := r.jobs.ImportedDigest(ctx, j.Tenant, j.Kind, j.SHA256)
+		if err != nil {
+			return "", "", err
+		}
+		if ok && prev != j.ID {
+			if _, err := r.jobs.UpdateJob(ctx, j.ID, func(j *bulkd.Job) error { j.DuplicateOf = prev; return nil }); err != nil {
+				return "", "", err
+			}
+			return bulkd.StateSkipped, fmt.Sprintf("%s is identical to the file of job %d, which imported it already", j.File, prev), nil
+		}
+	}
+	err := r.importers[j.Kind].Import(ctx, &Run{Job: j, Dir: dir, jobs: r.jobs})
+	if bulkd.ErrorCode(err) == bulkd.EINVALID {
+		return bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err), nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if j, err = r.jobs.Job(ctx, j.ID); err != nil {
+		return "", "", err
+	}
+	switch {
+	case j.RowsFailed == 0:
+		return bulkd.StateSucceeded, "", nil
+	case j.RowsFailed >= j.RowsTotal:
+		return bulkd.StateFailed, fmt.Sprintf("%s: all %d rows failed; see the error report", j.File, j.RowsFailed), nil
+	default:
+		return bulkd.StatePartial, fmt.Sprintf("%s: %d of %d rows failed; see the error report", j.File, j.RowsFailed, j.RowsTotal), nil
+	}
+}
+
+// finish commits a job's final state.
+func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, msg string) error {
+	_, err := r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
+		now := r.now().UTC()
+		j.State, j.Error, j.FinishedAt = state, msg, &now
+		if j.StartedAt == nil {
+			j.StartedAt = &now
+		}
+		return nil
+	})
+	return err
+}
+
+func hashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("open: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("read: %w", err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// HasReport reports whether j has an error report.
+func HasReport(j *bulkd.Job) bool {
+	return j.RowsFailed > 0 || j.State == bulkd.StateFailed
+}

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/bulkd/bulkd"
+	bolt "go.etcd.io/bbolt"
+)
+
+var _ bulkd.JobStore = (*Store)(nil)
+
+// CreateJob assigns job an ID (and CreatedAt when unset) and stores it.
+func (s *Store) CreateJob(ctx context.Context, job *bulkd.Job) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketJobs)
+		id, err := b.NextSequence()
+		if err != nil {
+			return fmt.Errorf("create job: %w", err)
+		}
+		job.ID = id
+		if job.CreatedAt.IsZero() {
+			job.CreatedAt = s.now().UTC()
+		}
+		return putJSON(b, itob(id), job)
+	})
+}
+
+func getJob(tx *bolt.Tx, id uint64) (*bulkd.Job, error) {
+	v := tx.Bucket(bucketJobs).Get(itob(id))
+	if v == nil {
+		return nil, bulkd.Errorf(bulkd.ENOTFOUND, "job %d not found", id)
+	}
+	var j bulkd.Job
+	if err := json.Unmarshal(v, &j); err != nil {
+		return nil, fmt.Errorf("decode job %d: %w", id, err)
+	}
+	return &j, nil
+}
+
+// Job returns the job with the given id.
+func (s *Store) Job(ctx context.Context, id uint64) (*bulkd.Job, error) {
+	var j *bulkd.Job
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		var err error
+		j, err = getJob(tx, id)
+		return err
+	})
+	return j, err
+}
+
+// Jobs returns the jobs matching f, newest first.
+func (s *Store) Jobs(ctx context.Context, f bulkd.JobFilter) ([]*bulkd.Job, error) {
+	var out []*bulkd.Job
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketJobs).Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			var j bulkd.Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return fmt.Errorf("decode job %d: %w", btoi(k), err)
+			}
+			if (f.Tenant != "" && j.Tenant != f.Tenant) || (f.Kind != "" && j.Kind != f.Kind) || (f.State != "" && j.State != f.State) {
+				continue
+			}
+			out = append(out, &j)
+			if f.Limit > 0 && len(out) == f.Limit {
+				break
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// UpdateJob applies fn to the stored job and stores it; a job that becomes
+// succeeded or partial has its digest recorded in the same transaction.
+func (s *Store) UpdateJob(ctx context.Context, id uint64, fn func(*bulkd.Job) error) (*bulkd.Job, error) {
+	var j *bulkd.Job
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		var err error
+		if j, err = getJob(tx, id); err != nil {
+			return err
+		}
+		before := j.State
+		if err := fn(j); err != nil {
+			return err
+		}
+		if before != j.State && (j.State == bulkd.StateSucceeded || j.State == bulkd.StatePartial) && j.SHA256 != "" {
+			if err := tx.Bucket(bucketDigests).Put(digestKey(j.Tenant, j.Kind, j.SHA256), itob(j.ID)); err != nil {
+				return fmt.Errorf("record digest: %w", err)
+			}
+		}
+		return putJSON(tx.Bucket(bucketJobs), itob(id), j)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("update job %d: %w", id, err)
+	}
+	return j, nil
+}
+
+// CommitProgress records a batch that stored no records of its own.
+func (s *Store) CommitProgress(ctx context.Context, id uint64, p bulkd.Progress) error {
+	return s.update(ctx, func(tx *bolt.Tx) error {
+		_, err := commitProgress(tx, id, p, nil)
+		return err
+	})
+}
+
+// commitProgress adds a batch's outcome to its job inside tx. It reports
+// false, writing nothing, when the batch was committed already.
+func commitProgress(tx *bolt.Tx, id uint64, p bulkd.Progress, rejected []bulkd.RowFailure) (bool, error) {
+	j, err := getJob(tx, id)
+	if err != nil {
+		return false, err
+	}
+	if p.Done <= j.RowsDone {
+		return false, nil
+	}
+	fb, err := tx.Bucket(bucketFailures).CreateBucketIfNotExists(itob(id))
+	if err != nil {
+		return false, fmt.Errorf("failures of job %d: %w", id, err)
+	}
+	for _, list := range [][]bulkd.RowFailure{p.Failures, rejected} {
+		for _, f := range list {
+			if err := putJSON(fb, itob(uint64(f.Row)), f); err != nil {
+				return false, err
+			}
+		}
+	}
+	j.RowsDone = p.Done
+	j.RowsFailed += len(p.Failures) + len(rejected)
+	return true, putJSON(tx.Bucket(bucketJobs), itob(id), j)
+}
+
+// RowFailures calls fn for each failed row of the job, in row order.
+func (s *Store) RowFailures(ctx context.Context, id uint64, fn func(bulkd.RowFailure) error) error {
+	return s.view(ctx, func(tx *bolt.Tx) error {
+		fb := tx.Bucket(bucketFailures).Bucket(itob(id))
+		if fb == nil {
+			return nil
+		}
+		return fb.ForEach(func(_, v []byte) error {
+			var f bulkd.RowFailure
+			if err := json.Unmarshal(v, &f); err != nil {
+				return fmt.Errorf("decode failure of job %d: %w", id, err)
+			}
+			return fn(f)
+		})
+	})
+}
+
+func digestKey(tenant string, kind bulkd.Kind, sha string) []byte {
+	return []byte(tenant + "\x00" + string(kind) + "\x00" + sha)
+}
+
+// ImportedDigest returns the job that imported a file with this digest.
+func (s *Store) ImportedDigest(ctx context.Context, tenant string, kind bulkd.Kind, sha string) (uint64, bool, error) {
+	var id uint64
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketDigests).Get(digestKey(tenant, kind, sha)); v != nil {
+			id = btoi(v)
+		}
+		return nil
+	})
+	return id, id != 0, err
+}
+
+// PurgeJobs deletes final jobs that finished before cutoff, with their
+// failures and digests.
+func (s *Store) PurgeJobs(ctx context.Context, cutoff time.Time) (int, error) {
+	n := 0
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		jobs, failures, digests := tx.Bucket(bucketJobs), tx.Bucket(bucketFailures), tx.Bucket(bucketDigests)
+		var doomed []*bulkd.Job
+		err := jobs.ForEach(func(k, v []byte) error {
+			var j bulkd.Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return fmt.Errorf("decode job %d: %w", btoi(k), err)
+			}
+			if j.State.Final() && j.FinishedAt != nil && j.FinishedAt.Before(cutoff) {
+				doomed = append(doomed, &j)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, j := range doomed {
+			if err := jobs.Delete(itob(j.ID)); err != nil {
+				return err
+			}
+			if failures.Bucket(itob(j.ID)) != nil {
+				if err := failures.DeleteBucket(itob(j.ID)); err != nil {
+					return err
+				}
+			}
+			if j.SHA256 != "" {
+				dk := digestKey(j.Tenant, j.Kind, j.SHA256)
+				if v := digests.Get(dk); v != nil && btoi(v) == j.ID {
+					if err := digests.Delete(dk); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		n = len(doomed)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge jobs: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,129 @@
+// Package store keeps bulkd's state in one bbolt file: jobs, their row
+// failures, the digests of imported files, and each tenant's records. It is
+// the only package that imports bbolt. Large media never go in here.
+//
+// The bucket tree:
+//
+//	meta/
+//	  version              → "1"
+//	jobs/
+//	  <job id>             → Job (JSON)
+//	failures/
+//	  <job id>/            one bucket a job
+//	    <row>              → RowFailure (JSON)
+//	digests/
+//	  <tenant>\0<kind>\0<sha256> → <job id>
+//	tenants/
+//	  <tenant>/
+//	    agents/            <agent id> → Agent (JSON)
+//	    agents_by_email/   <lower-case email> → <agent id>
+//	    agents_by_acd/     <lower-case ACD login> → <agent id>
+//
+// Ids and row numbers are 8-byte big-endian, so cursor order is id order.
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// schemaVersion is written to meta/version; a later version that changes
+// the encoding upgrades from it at open.
+const schemaVersion = "1"
+
+var (
+	// bucketMeta holds store-wide keys such as the schema version.
+	bucketMeta = []byte("meta")
+	// bucketJobs maps job id to the job.
+	bucketJobs = []byte("jobs")
+	// bucketFailures holds one nested bucket of failed rows per job.
+	bucketFailures = []byte("failures")
+	// bucketDigests maps tenant, kind and file digest to the job that
+	// imported that file.
+	bucketDigests = []byte("digests")
+	// bucketTenants holds one nested bucket of records per tenant.
+	bucketTenants = []byte("tenants")
+
+	keyVersion = []byte("version")
+)
+
+// Store is bulkd's bbolt database.
+type Store struct {
+	db  *bolt.DB
+	now func() time.Time
+}
+
+// Open opens (creating if needed) the store at path. It fails fast when
+// another process holds the file.
+func Open(path string) (*Store, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: file is locked: is another bulkd running on this data dir?", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, now: time.Now}
+	if err := db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketJobs, bucketFailures, bucketDigests, bucketTenants} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyVersion); v != nil && string(v) != schemaVersion {
+			return fmt.Errorf("schema version %s is not %s: this bulkd is older than the data", v, schemaVersion)
+		}
+		return meta.Put(keyVersion, []byte(schemaVersion))
+	}); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Close closes the database. It is safe to call twice.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+func itob(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func btoi(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+// update runs fn in a read-write transaction unless ctx is already done.
+func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.Update(fn)
+}
+
+func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(fn)
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	buf, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	return b.Put(key, buf)
+}

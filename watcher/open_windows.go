@@ -1,0 +1,19 @@
+package watcher
+
+import "golang.org/x/sys/windows"
+
+// openExclusive reports whether path can be opened with no sharing, which
+// fails while a copy is still writing it. Windows copies keep the source's
+// mtime, so an unchanged size and mtime alone do not prove a copy is done.
+func openExclusive(path string) bool {
+	p, err := windows.UTF16PtrFromString(path)
+	if err != nil {
+		return false
+	}
+	h, err := windows.CreateFile(p, windows.GENERIC_READ, 0, nil, windows.OPEN_EXISTING, windows.FILE_ATTRIBUTE_NORMAL, 0)
+	if err != nil {
+		return false
+	}
+	_ = windows.CloseHandle(h)
+	return true
+}

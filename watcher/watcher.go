@@ -1,0 +1,257 @@
+// Package watcher turns files that arrive in tenant folders into claims.
+// It watches <root> and every <root>/<tenant>/ with fsnotify, scans them at
+// start-up and every rescan interval (and at once when fsnotify overflows),
+// and hands a file on only once it is complete: its size and mtime unchanged
+// for the whole settle window (and, if configured, its <name>.done marker
+// present; on Windows, also openable exclusively). It is the only package
+// that imports fsnotify. It never reads rows.
+package watcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/hashicorp/go-hclog"
+)
+
+// DoneSuffix names a file's completion marker: AGENTS.x.csv.done.
+const DoneSuffix = ".done"
+
+// Config is what a Watcher needs.
+type Config struct {
+	Root       string
+	Settle     time.Duration
+	Rescan     time.Duration
+	DoneMarker bool
+	// Tenants are folders created at Open; others are discovered.
+	Tenants []string
+	// ValidTenant reports whether a folder name is a safe tenant name.
+	ValidTenant func(string) bool
+	// Match reports whether a file name is one to take.
+	Match func(name string) bool
+	// Take claims a complete file. It is called from one goroutine, one
+	// file at a time; after it returns nil the file is no longer watched.
+	Take func(ctx context.Context, tenant, dir, name string) error
+}
+
+// candidate is a matching file being watched until it settles.
+type candidate struct {
+	tenant, dir, name string
+	size              int64
+	mtime             time.Time
+	since             time.Time // when size and mtime were last seen to change
+}
+
+// Watcher watches the tenant folders. Open starts it, Close stops it.
+type Watcher struct {
+	cfg Config
+	log hclog.Logger
+	now func() time.Time
+
+	fsw    *fsnotify.Watcher
+	cands  map[string]*candidate
+	warned map[string]bool
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// New returns a Watcher for cfg.
+func New(cfg Config, logger hclog.Logger) *Watcher {
+	return &Watcher{cfg: cfg, log: logger, now: time.Now, cands: map[string]*candidate{}, warned: map[string]bool{}}
+}
+
+// Open creates the root and declared tenant folders, scans them and starts
+// watching.
+func (w *Watcher) Open(ctx context.Context) error {
+	for _, t := range append([]string{""}, w.cfg.Tenants...) {
+		if err := os.MkdirAll(filepath.Join(w.cfg.Root, t), 0o755); err != nil {
+			return fmt.Errorf("create tenant folder: %w", err)
+		}
+	}
+	fsw, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("start fsnotify: %w", err)
+	}
+	if err := fsw.Add(w.cfg.Root); err != nil {
+		_ = fsw.Close()
+		return fmt.Errorf("watch %s: %w", w.cfg.Root, err)
+	}
+	w.fsw = fsw
+	w.log.Info("watching", "root", w.cfg.Root, "settle", w.cfg.Settle, "rescan", w.cfg.Rescan)
+	w.scan()
+	ctx, w.cancel = context.WithCancel(ctx)
+	w.wg.Add(1)
+	go w.loop(ctx)
+	return nil
+}
+
+// Close stops watching and waits for the loop. It is safe to call twice.
+func (w *Watcher) Close() error {
+	var err error
+	w.once.Do(func() {
+		if w.cancel != nil {
+			w.cancel()
+		}
+		w.wg.Wait()
+		if w.fsw != nil {
+			err = w.fsw.Close()
+		}
+	})
+	return err
+}
+
+func (w *Watcher) loop(ctx context.Context) {
+	defer w.wg.Done()
+	poll := time.NewTicker(min(max(w.cfg.Settle/4, 20*time.Millisecond), time.Second))
+	defer poll.Stop()
+	rescan := time.NewTicker(w.cfg.Rescan)
+	defer rescan.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-w.fsw.Events:
+			if !ok {
+				return
+			}
+			w.event(ev)
+		case err, ok := <-w.fsw.Errors:
+			if !ok {
+				return
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				w.log.Warn("fsnotify overflowed; rescanning")
+				w.scan()
+				continue
+			}
+			w.log.Error("fsnotify", "error", err)
+		case <-rescan.C:
+			w.scan()
+		case <-poll.C:
+			w.settle(ctx)
+		}
+	}
+}
+
+// event notes a new tenant folder or a file that may be a candidate.
+func (w *Watcher) event(ev fsnotify.Event) {
+	if ev.Op&(fsnotify.Create|fsnotify.Write|fsnotify.Rename|fsnotify.Chmod) == 0 {
+		return
+	}
+	dir, name := filepath.Split(ev.Name)
+	dir = filepath.Clean(dir)
+	switch {
+	case dir == filepath.Clean(w.cfg.Root):
+		if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+			w.scanTenant(name)
+		}
+	case filepath.Dir(dir) == filepath.Clean(w.cfg.Root):
+		tenant := filepath.Base(dir)
+		if w.cfg.ValidTenant(tenant) {
+			w.consider(tenant, dir, strings.TrimSuffix(name, DoneSuffix))
+		}
+	}
+}
+
+// scan walks every tenant folder, watching new ones.
+func (w *Watcher) scan() {
+	entries, err := os.ReadDir(w.cfg.Root)
+	if err != nil {
+		w.log.Error("scan root", "root", w.cfg.Root, "error", err)
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			w.scanTenant(e.Name())
+		}
+	}
+}
+
+func (w *Watcher) scanTenant(tenant string) {
+	if !w.cfg.ValidTenant(tenant) {
+		if !w.warned[tenant] {
+			w.warned[tenant] = true
+			w.log.Warn("ignoring folder: not a tenant name ([A-Za-z0-9._-]+)", "folder", tenant)
+		}
+		return
+	}
+	dir := filepath.Join(w.cfg.Root, tenant)
+	if err := w.fsw.Add(dir); err != nil {
+		w.log.Error("watch tenant folder", "folder", dir, "error", err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		w.log.Error("scan tenant folder", "folder", dir, "error", err)
+		return
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			w.consider(tenant, dir, e.Name())
+		}
+	}
+}
+
+// consider starts watching a file whose name matches a route.
+func (w *Watcher) consider(tenant, dir, name string) {
+	path := filepath.Join(dir, name)
+	if _, ok := w.cands[path]; ok || !w.cfg.Match(name) {
+		return
+	}
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() {
+		return
+	}
+	w.cands[path] = &candidate{tenant: tenant, dir: dir, name: name, size: fi.Size(), mtime: fi.ModTime(), since: w.now()}
+	w.log.Debug("file seen", "tenant", tenant, "file", name, "size", fi.Size())
+}
+
+// settle takes every candidate that has been stable for the whole window.
+func (w *Watcher) settle(ctx context.Context) {
+	now := w.now()
+	for path, c := range w.cands {
+		fi, err := os.Stat(path)
+		if err != nil {
+			delete(w.cands, path) // gone: renamed away or deleted
+			continue
+		}
+		if fi.Size() != c.size || !fi.ModTime().Equal(c.mtime) {
+			c.size, c.mtime, c.since = fi.Size(), fi.ModTime(), now
+			continue
+		}
+		if now.Sub(c.since) < w.cfg.Settle {
+			continue
+		}
+		marker := path + DoneSuffix
+		if w.cfg.DoneMarker {
+			if _, err := os.Stat(marker); err != nil {
+				continue
+			}
+		}
+		if !openExclusive(path) {
+			c.since = now // still held by its writer
+			continue
+		}
+		if err := w.cfg.Take(ctx, c.tenant, c.dir, c.name); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			w.log.Error("take file", "tenant", c.tenant, "file", c.name, "error", err)
+			c.since = now // try again after another settle window
+			continue
+		}
+		delete(w.cands, path)
+		if w.cfg.DoneMarker {
+			if err := os.Remove(marker); err != nil && !os.IsNotExist(err) {
+				w.log.Warn("remove done marker", "file", marker, "error", err)
+			}
+		}
+	}
+}
