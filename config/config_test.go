@@ -1,0 +1,79 @@
+package config_test
+
+import (
+	"bytes"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bulkd/bulkd/config"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoad_Default(t *testing.T) {
+	cfg, diags, _ := config.Load("")
+	require.False(t, diags.HasErrors(), diags.Error())
+	wd, err := filepath.Abs(".")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(wd, "bulkd-data"), cfg.DataDir)
+	assert.Equal(t, filepath.Join(wd, "bulkd-data", "gis"), cfg.Watch.Root)
+	assert.Equal(t, "127.0.0.1:8765", cfg.HTTP.Listen)
+	assert.Equal(t, 2*time.Second, cfg.Watch.SettleDur)
+	assert.Equal(t, 30*time.Second, cfg.Watch.RescanDur)
+	assert.Equal(t, 5*time.Minute, cfg.Watch.MediaWaitDur)
+	assert.Equal(t, 480*time.Hour, cfg.Retention.JobsDur)
+	assert.Equal(t, 168*time.Hour, cfg.Retention.ArchivesDur)
+	assert.True(t, *cfg.Dedupe)
+	assert.Equal(t, "info", cfg.LogLevel)
+}
+
+func TestLoad_File(t *testing.T) {
+	path := filepath.Join("..", "testdata", "config", "good", "bulkd.hcl")
+	cfg, diags, _ := config.Load(path)
+	require.False(t, diags.HasErrors(), diags.Error())
+	dir, err := filepath.Abs(filepath.Dir(path))
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "data"), cfg.DataDir, "relative paths resolve against the config's folder")
+	assert.Equal(t, filepath.Join(dir, "data", "gis"), cfg.Watch.Root)
+	assert.Equal(t, "127.0.0.1:9999", cfg.HTTP.Listen)
+	assert.Equal(t, 500*time.Millisecond, cfg.Watch.SettleDur)
+	assert.Equal(t, 30*time.Second, cfg.Watch.RescanDur, "unset attributes of a present block keep their default")
+	assert.True(t, cfg.Watch.DoneMarker)
+	assert.Equal(t, 24*time.Hour, cfg.Retention.JobsDur)
+	assert.Equal(t, 168*time.Hour, cfg.Retention.ArchivesDur)
+	assert.Equal(t, []string{"acme", "globex"}, cfg.TenantNames())
+	assert.Equal(t, "json", cfg.LogFormat)
+}
+
+func TestLoad_Errors(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, src string
+		want            string
+	}{
+		{name: "unknown key", file: filepath.Join("..", "testdata", "config", "unknown-key", "bulkd.hcl"),
+			want: "unknown-key/bulkd.hcl:4:3: Unsupported argument"},
+		{name: "bad duration", file: filepath.Join("..", "testdata", "config", "bad-duration", "bulkd.hcl"),
+			want: `bad-duration/bulkd.hcl:3:14: Invalid duration: retention.archives = "one week"`},
+		{name: "bad log level", src: "log_level = \"loud\"\n", want: "bulkd.hcl:1:13: Invalid log level"},
+		{name: "bad listen", src: "http {\n  listen = \"8765\"\n}\n", want: "bulkd.hcl:2:12: Invalid listen address"},
+		{name: "bad tenant", src: "tenant \"a/b\" {}\n", want: "bulkd.hcl:1:8: Invalid tenant name"},
+		{name: "duplicate tenant", src: "tenant \"a\" {}\ntenant \"a\" {}\n", want: "bulkd.hcl:2:8: Duplicate tenant"},
+		{name: "syntax", src: "watch {\n", want: "bulkd.hcl:1:7: Unclosed configuration block"},
+		{name: "missing file", file: "no/such/file.hcl", want: "Cannot read config"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := tc.file
+			if tc.src != "" {
+				path = filepath.Join(t.TempDir(), "bulkd.hcl")
+				require.NoError(t, writeFile(path, tc.src))
+			}
+			cfg, diags, files := config.Load(path)
+			require.True(t, diags.HasErrors())
+			assert.Nil(t, cfg)
+			var out bytes.Buffer
+			require.NoError(t, config.WriteDiagnostics(&out, diags, files))
+			assert.Contains(t, filepath.ToSlash(out.String()), tc.want)
+		})
+	}
+}

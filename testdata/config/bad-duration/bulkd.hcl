@@ -1,0 +1,4 @@
+retention {
+  jobs     = "480h"
+  archives = "one week"
+}

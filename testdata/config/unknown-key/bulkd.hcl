@@ -1,0 +1,5 @@
+data_dir = "data"
+watch {
+  settle = "2s"
+  setle  = "3s"
+}
