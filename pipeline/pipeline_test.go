@@ -1,0 +1,64 @@
+package pipeline_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMatch(t *testing.T) {
+	for name, want := range map[string]bulkd.Kind{
+		"AGENTS.march.csv":            bulkd.KindAgents,
+		"CONTACT.batch1.csv":          bulkd.KindContacts,
+		"CONTACT.batch1.json":         bulkd.KindContacts,
+		"CONTACT.batch1.zip":          bulkd.KindContacts,
+		"SCHEDULE.week.csv":           bulkd.KindSchedule,
+		"OBJECTS.Skill.jan.csv":       bulkd.KindObjects,
+		"OBJECTS.all.zip":             bulkd.KindObjects,
+		"ASSIST.list.csv":             bulkd.KindAssist,
+		"agents.march.csv":            "", // the prefix is case-sensitive
+		"AGENTS.march.txt":            "",
+		"AGENTS..csv":                 "", // nothing between the prefix and the extension
+		"call1.wav":                   "",
+		"AGENTS.march.csv.done":       "",
+		"AGENTS.march.csv.errors.csv": bulkd.KindAgents, // an error report dropped back is an agents file
+	} {
+		got, ok := pipeline.Match(pipeline.DefaultRoutes, name)
+		assert.Equal(t, want, got, name)
+		assert.Equal(t, want != "", ok, name)
+	}
+}
+
+func TestPurgeArchives(t *testing.T) {
+	root := t.TempDir()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	mk := func(p string) {
+		require.NoError(t, os.MkdirAll(filepath.Join(root, p), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, p, "AGENTS.x.csv"), nil, 0o644))
+	}
+	for _, p := range []string{
+		"acme/archives/2026-11-10", "acme/archives/2026-11-14", "acme/archives/2026-11-15",
+		"acme/archives/2026-11-22", "acme/archives/not-a-date", "acme/penaltyBox/2026-01-01",
+		"globex/archives/2025-01-01",
+	} {
+		mk(p)
+	}
+	n, err := pipeline.PurgeArchives(root, now.Add(-168*time.Hour), time.UTC)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
+	for p, kept := range map[string]bool{
+		"acme/archives/2026-11-10": false, "acme/archives/2026-11-14": false,
+		"acme/archives/2026-11-15": true, // its day ends after the cutoff
+		"acme/archives/2026-11-22": true, "acme/archives/not-a-date": true,
+		"acme/penaltyBox/2026-01-01": true, "globex/archives/2025-01-01": false,
+	} {
+		_, err := os.Stat(filepath.Join(root, p))
+		assert.Equal(t, kept, err == nil, p)
+	}
+}
