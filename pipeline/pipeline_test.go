@@ -25,6 +25,7 @@ func TestMatch(t *testing.T) {
 		"agents.march.csv":            "", // the prefix is case-sensitive
 		"AGENTS.march.txt":            "",
 		"AGENTS..csv":                 "", // nothing between the prefix and the extension
+		"AGENTS.csv":                  "",
 		"call1.wav":                   "",
 		"AGENTS.march.csv.done":       "",
 		"AGENTS.march.csv.errors.csv": bulkd.KindAgents, // an error report dropped back is an agents file

@@ -1,0 +1,28 @@
+# bulkd sample configuration. Every key is optional; the values shown are
+# the embedded defaults. Relative paths resolve against this file's folder.
+
+data_dir   = "./bulkd-data"
+log_level  = "info"   # trace debug info warn error
+log_format = "text"   # or "json"
+dedupe     = true     # skip a file byte-identical to one already imported
+
+http {
+  listen = "127.0.0.1:8765"   # loopback only until authentication is configured
+}
+
+watch {
+  # root      = "<data_dir>/gis"  # one folder per tenant
+  settle      = "2s"     # size and mtime unchanged this long => complete
+  rescan      = "30s"    # full rescan, catches what fsnotify missed
+  media_wait  = "5m"     # used by the contacts kind
+  done_marker = false    # true: take a file only once <name>.done exists
+}
+
+retention {
+  jobs     = "480h"   # 20 days, as the agents API keeps uploads
+  archives = "168h"   # archived files kept one week
+}
+
+# Tenants are discovered as folders under watch.root; declaring one here
+# creates its folder at start-up.
+tenant "acme" {}
