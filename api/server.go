@@ -6,6 +6,7 @@ package api
 
 import (
 	"encoding/json"
+	"mime"
 	"net/http"
 	"strconv"
 	"time"
@@ -147,7 +148,7 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+j.File+`.errors.csv"`)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": j.File + pipeline.ReportSuffix}))
 	if err := pipeline.WriteReport(r.Context(), s.jobs, j, w); err != nil {
 		s.log.Error("write error report", "job", j.ID, "error", err)
 	}

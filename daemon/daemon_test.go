@@ -192,6 +192,7 @@ func TestDaemon_RowErrorsAndReport(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, "text/csv; charset=utf-8", resp.Header.Get("Content-Type"))
+	assert.Equal(t, "attachment; filename=AGENTS.row-errors.csv.errors.csv", resp.Header.Get("Content-Disposition"))
 	assert.Equal(t, `Email,Full Name,Agent Activation,External Phone,Row,Error Message
 not-an-email,Bad Email,true,,2,"column ""Email"": ""not-an-email"" is not an email address"
 ok2@acme.com,Ok Two,maybe,,3,"column ""Agent Activation"": ""maybe"" is not true or false"

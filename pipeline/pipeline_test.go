@@ -1,6 +1,7 @@
 package pipeline_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,6 +9,9 @@ import (
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/agents"
+	"github.com/bulkd/bulkd/store"
+	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,4 +66,30 @@ func TestPurgeArchives(t *testing.T) {
 		_, err := os.Stat(filepath.Join(root, p))
 		assert.Equal(t, kept, err == nil, p)
 	}
+}
+
+func TestRunner_ClaimOfMissingFile(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	work := filepath.Join(t.TempDir(), "work")
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: work}, st, []pipeline.Importer{agents.New(st, 0)}, hclog.NewNullLogger())
+	require.NoError(t, r.Open(ctx))
+	defer r.Close()
+
+	_, err = r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindAgents, Source: bulkd.SourceFolder,
+		Origin: t.TempDir(), Files: []string{"AGENTS.gone.csv"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "claim AGENTS.gone.csv")
+	jobs, err := st.Jobs(ctx, bulkd.JobFilter{})
+	require.NoError(t, err)
+	require.Len(t, jobs, 1)
+	assert.Equal(t, bulkd.StateFailed, jobs[0].State, "a claim that could not move its file is not resumed")
+	entries, err := os.ReadDir(work)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nor delivered")
+
+	_, err = r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindContacts, Files: []string{"CONTACT.x.csv"}})
+	assert.Equal(t, bulkd.EINVALID, bulkd.ErrorCode(err), "no importer for the kind yet")
 }

@@ -167,9 +167,12 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	}
 	if err := r.move(j); err != nil {
 		// The store says claimed but the file is where it was: fail the job
-		// so it is not resumed, and leave the file for the next scan.
+		// so it is not resumed, drop its (empty) work folder so it is not
+		// delivered, and leave the file for the next scan.
 		if ferr := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); ferr != nil {
 			r.log.Error("cannot record failed claim", "job", j.ID, "error", ferr)
+		} else if rerr := os.Remove(r.workDir(j.ID)); rerr != nil && !os.IsNotExist(rerr) {
+			r.log.Error("cannot remove work folder of failed claim", "job", j.ID, "error", rerr)
 		}
 		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
 	}

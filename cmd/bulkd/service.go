@@ -66,8 +66,14 @@ func (m *Main) service(args []string) error {
 		return nil
 	case "status":
 		st, err := s.Status()
+		if errors.Is(err, service.ErrNotInstalled) {
+			fmt.Fprintln(m.stdout, "not installed")
+			return nil
+		}
 		if err != nil {
-			return fmt.Errorf("service status: %w", err)
+			// SysV's `service bulkd status` exits non-zero when stopped.
+			fmt.Fprintf(m.stdout, "not running (the service manager said: %v)\n", err)
+			return errReported
 		}
 		word := "unknown"
 		switch st {
