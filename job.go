@@ -66,6 +66,15 @@ type Job struct {
 	// a folder job's files go back under it, to archives/ or penaltyBox/.
 	Files  []string `json:"files"`
 	Origin string   `json:"origin,omitempty"`
+	// Media are recordings taken with the job from Origin (or uploaded with
+	// it). They go into the media store, not to the archive.
+	Media []string `json:"media,omitempty"`
+	// Ignored are uploaded files that no row referenced.
+	Ignored []string `json:"ignored,omitempty"`
+	// User is who submitted the job over HTTP ("" for folder drops).
+	User string `json:"user,omitempty"`
+	// Realtime marks a contacts job whose recordings arrive later.
+	Realtime bool `json:"realtime,omitempty"`
 	// SHA256 is the hex digest of the main file, set when the job starts.
 	SHA256 string `json:"sha256,omitempty"`
 	// DuplicateOf is the earlier job a skipped job repeats.

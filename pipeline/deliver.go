@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,11 +23,12 @@ const (
 
 // deliver puts a final job's files where they belong: a folder job's under
 // <origin>/archives/<date>/ (or penaltyBox/ when it failed) with its error
-// report beside them; an upload's are removed. It can be replayed.
+// report beside them; an upload's are removed, as are media (they are in
+// the media store by now). It can be replayed.
 func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
 	work := r.workDir(j.ID)
 	if j.Source != bulkd.SourceFolder || j.Origin == "" {
-		return removeAll(work)
+		return fsx.RemoveAll(work)
 	}
 	if j.Delivered == nil {
 		plan := r.plan(j)
@@ -40,7 +42,7 @@ func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	if report := j.Delivered[len(j.Files)]; report != "" {
-		err := writeFileAtomic(report, func(f *os.File) error { return WriteReport(ctx, r.jobs, j, f) })
+		err := fsx.WriteAtomic(report, func(f *os.File) error { return WriteReport(ctx, r.jobs, j, f) })
 		if err != nil {
 			return fmt.Errorf("write %s: %w", report, err)
 		}
@@ -50,14 +52,14 @@ func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
 		if _, err := os.Stat(src); os.IsNotExist(err) {
 			continue // moved before a crash
 		}
-		if err := moveFile(src, j.Delivered[i]); err != nil {
+		if err := fsx.Move(src, j.Delivered[i]); err != nil {
 			return err
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := fsx.SyncDir(dir); err != nil {
 		return err
 	}
-	return removeAll(work)
+	return fsx.RemoveAll(work)
 }
 
 // plan decides where each file of j goes. A name already taken in the date

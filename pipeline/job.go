@@ -18,6 +18,7 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 	if err != nil {
 		return err
 	}
+	defer r.done(id)
 	if j.State.Final() {
 		return r.deliver(ctx, j)
 	}
@@ -77,7 +78,7 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 			return bulkd.StateSkipped, fmt.Sprintf("%s is identical to the file of job %d, which imported it already", j.File, prev), nil
 		}
 	}
-	err := r.importers[j.Kind].Import(ctx, &Run{Job: j, Dir: dir, jobs: r.jobs})
+	err := r.importers[j.Kind].Import(ctx, &Run{Job: j, Dir: dir, jobs: r.jobs, runner: r})
 	if bulkd.ErrorCode(err) == bulkd.EINVALID {
 		return bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err), nil
 	}

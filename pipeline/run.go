@@ -2,7 +2,11 @@ package pipeline
 
 import (
 	"context"
+	"os"
 	"path/filepath"
+	"time"
+
+	"github.com/bulkd/bulkd/internal/fsx"
 
 	"github.com/bulkd/bulkd"
 )
@@ -24,8 +28,9 @@ type Run struct {
 	// Job is the job as it was when the run started.
 	Job *bulkd.Job
 	// Dir is the job's work folder, which holds Job.Files.
-	Dir  string
-	jobs bulkd.JobStore
+	Dir    string
+	jobs   bulkd.JobStore
+	runner *Runner
 }
 
 // Path returns the path of the job's main file.
@@ -47,4 +52,99 @@ func (r *Run) Begin(ctx context.Context, header []string, rowsTotal int) error {
 // Invalid returns the error that fails the whole file with message.
 func Invalid(format string, args ...any) error {
 	return bulkd.Errorf(bulkd.EINVALID, format, args...)
+}
+
+// Gather makes the named media part of the job and reports which of them
+// are in its work folder. Uploaded media are there already. A folder job
+// waits, up to the runner's MediaWait, for missing ones to appear in its
+// origin folder and settle, then takes them the way a claim does: recorded
+// in the store first, then renamed. Names not found by then are missing.
+func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, error) {
+	present := make(map[string]bool, len(names))
+	var missing []string
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(r.Dir, n)); err == nil {
+			present[n] = true
+		} else if !present[n] {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) == 0 || r.Job.Source != bulkd.SourceFolder || r.Job.Origin == "" {
+		return present, nil
+	}
+	type seen struct {
+		size  int64
+		mtime time.Time
+		since time.Time
+	}
+	stable := map[string]*seen{}
+	settle, now := r.runner.cfg.Settle, r.runner.now
+	deadline := now().Add(r.runner.cfg.MediaWait)
+	tick := time.NewTicker(min(max(settle/4, 20*time.Millisecond), time.Second))
+	defer tick.Stop()
+	for {
+		var ready, still []string
+		for _, n := range missing {
+			fi, err := os.Stat(filepath.Join(r.Job.Origin, n))
+			if err != nil || !fi.Mode().IsRegular() {
+				still = append(still, n)
+				continue
+			}
+			s := stable[n]
+			if s == nil || s.size != fi.Size() || !s.mtime.Equal(fi.ModTime()) {
+				stable[n] = &seen{fi.Size(), fi.ModTime(), now()}
+				still = append(still, n)
+				continue
+			}
+			if now().Sub(s.since) < settle || !fsx.OpenExclusive(filepath.Join(r.Job.Origin, n)) {
+				still = append(still, n)
+				continue
+			}
+			ready = append(ready, n)
+		}
+		if len(ready) > 0 {
+			if err := r.take(ctx, ready); err != nil {
+				return nil, err
+			}
+			for _, n := range ready {
+				present[n] = true
+			}
+		}
+		missing = still
+		if len(missing) == 0 || !now().Before(deadline) {
+			return present, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+// take adds media to the job in the store, then moves them in.
+func (r *Run) take(ctx context.Context, names []string) error {
+	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error {
+		j.Media = append(j.Media, names...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r.Job = j
+	for _, n := range names {
+		if err := fsx.Move(filepath.Join(j.Origin, n), filepath.Join(r.Dir, n)); err != nil {
+			return err
+		}
+	}
+	return fsx.SyncDir(r.Dir)
+}
+
+// SetIgnored records files of the job that no row referenced.
+func (r *Run) SetIgnored(ctx context.Context, names []string) error {
+	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error { j.Ignored = names; return nil })
+	if err == nil {
+		r.Job = j
+	}
+	return err
 }

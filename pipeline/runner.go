@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -36,6 +37,9 @@ type Config struct {
 	Parallel int
 	// Location is the time zone of archive date folders.
 	Location *time.Location
+	// Settle is how long a folder job's media must be unchanged to be
+	// taken, and MediaWait how long a job waits for missing media.
+	Settle, MediaWait time.Duration
 }
 
 // Runner runs jobs. Open before use, Close when done.
@@ -51,8 +55,9 @@ type Runner struct {
 	wg     sync.WaitGroup
 	sem    chan struct{}
 
-	mu    sync.Mutex
-	lanes map[string][]uint64 // tenant\0kind → queued job ids; present while a lane goroutine runs
+	mu      sync.Mutex
+	lanes   map[string][]uint64 // tenant\0kind → queued job ids; present while a lane goroutine runs
+	waiters map[uint64][]chan struct{}
 }
 
 // NewRunner returns a Runner over jobs with one importer per kind.
@@ -68,6 +73,7 @@ func NewRunner(cfg Config, jobs bulkd.JobStore, importers []Importer, logger hcl
 		importers: make(map[bulkd.Kind]Importer),
 		sem:       make(chan struct{}, cfg.Parallel),
 		lanes:     make(map[string][]uint64),
+		waiters:   make(map[uint64][]chan struct{}),
 	}
 	for _, im := range importers {
 		r.importers[im.Kind()] = im
@@ -139,13 +145,17 @@ func (r *Runner) Close() error {
 }
 
 // Claim describes a set of complete files to import as one job. Every file
-// is in Origin; the first is the main file, which names the job.
+// is in Origin; Files[0] is the main file, which names the job. Media are
+// recordings that came with it (an upload's parts).
 type Claim struct {
-	Tenant string
-	Kind   bulkd.Kind
-	Source bulkd.Source
-	Origin string
-	Files  []string
+	Tenant   string
+	Kind     bulkd.Kind
+	Source   bulkd.Source
+	Origin   string
+	Files    []string
+	Media    []string
+	User     string
+	Realtime bool
 }
 
 // Claim records a job for c, moves its files into the job's work folder and
@@ -160,7 +170,7 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	}
 	j := &bulkd.Job{
 		Tenant: c.Tenant, Kind: c.Kind, Source: c.Source, State: bulkd.StateQueued,
-		File: c.Files[0], Files: c.Files, Origin: c.Origin,
+		File: c.Files[0], Files: c.Files, Origin: c.Origin, Media: c.Media, User: c.User, Realtime: c.Realtime,
 	}
 	if err := r.jobs.CreateJob(ctx, j); err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
@@ -185,23 +195,74 @@ func (r *Runner) workDir(id uint64) string {
 	return filepath.Join(r.cfg.WorkDir, strconv.FormatUint(id, 10))
 }
 
-// move renames the job's files from Origin into its work folder. Files
-// already moved are skipped, so it can be replayed after a crash.
+// move renames the job's files and media from Origin into its work folder.
+// Files already moved are skipped, so it can be replayed after a crash. A
+// missing medium is not an error: the rows that need it fail.
 func (r *Runner) move(j *bulkd.Job) error {
 	dir := r.workDir(j.ID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
-	for _, name := range j.Files {
+	for i, name := range append(append([]string{}, j.Files...), j.Media...) {
 		dst := filepath.Join(dir, name)
 		if _, err := os.Stat(dst); err == nil {
 			continue
 		}
-		if err := moveFile(filepath.Join(j.Origin, name), dst); err != nil {
+		err := fsx.Move(filepath.Join(j.Origin, name), dst)
+		if err != nil && (i < len(j.Files) || !errors.Is(err, os.ErrNotExist)) {
 			return err
 		}
 	}
-	return syncDir(dir)
+	return fsx.SyncDir(dir)
+}
+
+// Wait blocks until job id is final and delivered, or ctx ends.
+func (r *Runner) Wait(ctx context.Context, id uint64) (*bulkd.Job, error) {
+	ch := make(chan struct{})
+	r.mu.Lock()
+	r.waiters[id] = append(r.waiters[id], ch)
+	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		ws := r.waiters[id]
+		for i, w := range ws {
+			if w == ch {
+				r.waiters[id] = append(ws[:i], ws[i+1:]...)
+				break
+			}
+		}
+		if len(r.waiters[id]) == 0 {
+			delete(r.waiters, id)
+		}
+	}()
+	// Registered before looking, so a job finishing in between is not missed.
+	j, err := r.jobs.Job(ctx, id)
+	if err != nil || (j.State.Final() && !r.working(id)) {
+		return j, err
+	}
+	select {
+	case <-ch:
+		return r.jobs.Job(ctx, id)
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// working reports whether a job's work folder still exists.
+func (r *Runner) working(id uint64) bool {
+	_, err := os.Stat(r.workDir(id))
+	return err == nil
+}
+
+// done wakes the waiters of job id.
+func (r *Runner) done(id uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ch := range r.waiters[id] {
+		close(ch)
+	}
+	delete(r.waiters, id)
 }
 
 func laneKey(j *bulkd.Job) string { return j.Tenant + "\x00" + string(j.Kind) }

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"os"
 	"path/filepath"
 	"strings"
@@ -235,7 +236,7 @@ func (w *Watcher) settle(ctx context.Context) {
 				continue
 			}
 		}
-		if !openExclusive(path) {
+		if !fsx.OpenExclusive(path) {
 			c.since = now // still held by its writer
 			continue
 		}

@@ -1,11 +1,11 @@
-package watcher
+package fsx
 
 import "golang.org/x/sys/windows"
 
-// openExclusive reports whether path can be opened with no sharing, which
+// OpenExclusive reports whether path can be opened with no sharing, which
 // fails while a copy is still writing it. Windows copies keep the source's
 // mtime, so an unchanged size and mtime alone do not prove a copy is done.
-func openExclusive(path string) bool {
+func OpenExclusive(path string) bool {
 	p, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return false

@@ -1,4 +1,7 @@
-package pipeline
+// Package fsx holds the file operations that must survive a crash or work
+// across file systems and platforms: atomic writes, moves, folder syncs, and
+// the Windows exclusive-open check.
+package fsx
 
 import (
 	"errors"
@@ -8,9 +11,9 @@ import (
 	"path/filepath"
 )
 
-// moveFile renames src to dst; across file systems it copies, syncs and
+// Move renames src to dst; across file systems it copies, syncs and
 // removes instead, stopping at the first error so src survives a failure.
-func moveFile(src, dst string) error {
+func Move(src, dst string) error {
 	err := os.Rename(src, dst)
 	if err == nil {
 		return nil
@@ -34,15 +37,15 @@ func copyFile(src, dst string) error {
 		return fmt.Errorf("open: %w", err)
 	}
 	defer in.Close()
-	return writeFileAtomic(dst, func(f *os.File) error {
+	return WriteAtomic(dst, func(f *os.File) error {
 		_, err := io.Copy(f, in)
 		return err
 	})
 }
 
-// writeFileAtomic writes path through a temporary file that is synced and
+// WriteAtomic writes path through a temporary file that is synced and
 // renamed into place, then syncs the folder.
-func writeFileAtomic(path string, write func(*os.File) error) error {
+func WriteAtomic(path string, write func(*os.File) error) error {
 	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
 	if err != nil {
 		return fmt.Errorf("create temp: %w", err)
@@ -68,10 +71,11 @@ func writeFileAtomic(path string, write func(*os.File) error) error {
 		return fmt.Errorf("rename: %w", err)
 	}
 	ok = true
-	return syncDir(filepath.Dir(path))
+	return SyncDir(filepath.Dir(path))
 }
 
-func removeAll(dir string) error {
+// RemoveAll removes dir and what it holds.
+func RemoveAll(dir string) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("remove %s: %w", dir, err)
 	}

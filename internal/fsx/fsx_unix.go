@@ -1,14 +1,14 @@
 //go:build !windows
 
-package pipeline
+package fsx
 
 import (
 	"fmt"
 	"os"
 )
 
-// syncDir makes renames into dir durable.
-func syncDir(dir string) error {
+// SyncDir makes renames into dir durable.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("open %s: %w", dir, err)

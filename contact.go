@@ -1,0 +1,74 @@
+package bulkd
+
+import "context"
+
+// MediaType says what a recording holds.
+type MediaType string
+
+// The media types, decided by a recording's extension.
+const (
+	MediaAudio    MediaType = "audio"
+	MediaScreen   MediaType = "screen"
+	MediaCombined MediaType = "combined" // audio and video
+)
+
+// HasAudio reports whether a recording of type m carries the call's audio.
+func (m MediaType) HasAudio() bool { return m == MediaAudio || m == MediaCombined }
+
+// ContactRowBits is how many low bits of a contact id hold its row: a
+// contact's id is job_id<<ContactRowBits | row, so a job's contacts are one
+// contiguous key range and ids are stable when a job resumes.
+const ContactRowBits = 24
+
+// MaxContactRows is the most rows one contacts job may have.
+const MaxContactRows = 1<<ContactRowBits - 1
+
+// ContactID returns the id of the contact imported from row of job.
+func ContactID(job uint64, row int) uint64 { return job<<ContactRowBits | uint64(row) }
+
+// Contact is one imported WFO contact (a call) with its recordings.
+type Contact struct {
+	ID             uint64            `json:"id"`
+	AgentID        uint64            `json:"agent_id"`
+	CallID         string            `json:"call_id"`
+	AssocCallID    string            `json:"assoc_call_id"`
+	StartTimeMs    int64             `json:"start_time_ms"`
+	Direction      int               `json:"direction"` // 0 inbound, 1 outbound
+	CalledAddress  string            `json:"called_address"`
+	CallingAddress string            `json:"calling_address"`
+	Line           string            `json:"line"`
+	TimeZone       string            `json:"time_zone"` // IANA
+	Metadata       map[string]string `json:"metadata"`
+	// Complete is true once every recording's bytes are stored.
+	Complete   bool        `json:"complete"`
+	Recordings []Recording `json:"recordings"`
+	JobID      uint64      `json:"job_id"`
+	Row        int         `json:"row"`
+}
+
+// Recording is one recording of a contact. SHA256 and Size are set once
+// its bytes are in the media store.
+type Recording struct {
+	Location string    `json:"location"`
+	Media    MediaType `json:"media"`
+	OffsetMs int64     `json:"offset_ms"`
+	Size     int64     `json:"size"`
+	SHA256   string    `json:"sha256"`
+}
+
+// ContactStore keeps each tenant's contacts.
+type ContactStore interface {
+	// ApplyContacts stores contacts and records p, in one transaction. A
+	// batch committed already is ignored.
+	ApplyContacts(ctx context.Context, jobID uint64, tenant string, contacts []*Contact, p Progress) error
+	// Contacts returns up to limit contacts with ids after `after`, in id
+	// order, and the id to continue after (0 at the end).
+	Contacts(ctx context.Context, tenant string, after uint64, limit int) ([]*Contact, uint64, error)
+	// JobContacts returns the contacts a job imported, in row order.
+	JobContacts(ctx context.Context, tenant string, jobID uint64) ([]*Contact, error)
+	// Contact returns one contact, or ErrNotFound.
+	Contact(ctx context.Context, tenant string, id uint64) (*Contact, error)
+	// StoreRecording records the arrival of a recording's bytes and returns
+	// the updated contact (Complete once all have arrived).
+	StoreRecording(ctx context.Context, tenant string, id uint64, location string, size int64, sha256 string) (*Contact, error)
+}

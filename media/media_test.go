@@ -1,0 +1,75 @@
+package media_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/media"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func fixture(t *testing.T, name, as string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "media", name))
+	require.NoError(t, err)
+	p := filepath.Join(t.TempDir(), as)
+	require.NoError(t, os.WriteFile(p, b, 0o644))
+	return p
+}
+
+func TestStore_Ingest(t *testing.T) {
+	for _, tc := range []struct {
+		fixture, as string
+		wantErr     string
+	}{
+		{"call1.wav", "call1.wav", ""},
+		{"call1.webm", "call1.webm", ""},
+		{"call1.webm", "call1.webma", ""},
+		{"call1.webm", "call1.webmv", ""},
+		{"call1.wmv", "call1.wmv", ""},
+		{"call1.opus", "call1.opus", ""},
+		{"call1.opus", "call1.spx", ""},
+		{"fake.wav", "fake.wav", "fake.wav is not a WAV file (its bytes look like text/"},
+		{"call1.wav", "call1.webm", "call1.webm is not a WebM file"},
+		{"call1.wav", "call1.mp3", "call1.mp3: unknown recording extension"},
+	} {
+		t.Run(tc.as+" from "+tc.fixture, func(t *testing.T) {
+			s, err := media.Open(filepath.Join(t.TempDir(), "media"))
+			require.NoError(t, err)
+			path := fixture(t, tc.fixture, tc.as)
+			b, err := s.Ingest(path, tc.as)
+			if tc.wantErr != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			want, err := os.ReadFile(path)
+			require.NoError(t, err)
+			got, err := os.ReadFile(s.Path(b.SHA256))
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+			assert.Equal(t, int64(len(want)), b.Size)
+			assert.Len(t, b.SHA256, 64)
+
+			again, err := s.Ingest(path, tc.as)
+			require.NoError(t, err)
+			assert.Equal(t, b, again, "the same bytes are one blob")
+		})
+	}
+}
+
+func TestTypeOf(t *testing.T) {
+	for name, want := range map[string]bulkd.MediaType{
+		"a.wav": bulkd.MediaAudio, "a.WAV": bulkd.MediaAudio, "a.spx": bulkd.MediaAudio, "a.opus": bulkd.MediaAudio,
+		"a.webma": bulkd.MediaAudio, "a.webmv": bulkd.MediaScreen, "a.webm": bulkd.MediaCombined, "a.wmv": bulkd.MediaCombined,
+		"a.mp3": "", "a": "",
+	} {
+		got, ok := media.TypeOf(name)
+		assert.Equal(t, want, got, name)
+		assert.Equal(t, want != "", ok, name)
+	}
+}
