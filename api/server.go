@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -12,20 +13,38 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/hashicorp/go-hclog"
 )
 
-// Server holds the handlers' dependencies.
-type Server struct {
-	jobs   bulkd.JobStore
-	agents bulkd.AgentStore
-	log    hclog.Logger
+// Pipeline is what the import doors need of the pipeline.
+type Pipeline interface {
+	Claim(ctx context.Context, c pipeline.Claim) (*bulkd.Job, error)
+	Wait(ctx context.Context, id uint64) (*bulkd.Job, error)
 }
 
-// NewServer returns a Server over the given stores.
-func NewServer(jobs bulkd.JobStore, agents bulkd.AgentStore, logger hclog.Logger) *Server {
-	return &Server{jobs: jobs, agents: agents, log: logger}
+// Deps are the Server's dependencies.
+type Deps struct {
+	Jobs     bulkd.JobStore
+	Agents   bulkd.AgentStore
+	Contacts bulkd.ContactStore
+	Media    *media.Store
+	Pipeline Pipeline
+	// Incoming is where uploads are streamed before they are claimed.
+	Incoming string
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	Deps
+	log hclog.Logger
+}
+
+// NewServer returns a Server over deps.
+func NewServer(deps Deps, logger hclog.Logger) *Server {
+	return &Server{Deps: deps, log: logger}
 }
 
 // Handler returns the routes.
@@ -38,6 +57,12 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/jobs/{id}", s.getJob)
 	mux.HandleFunc("GET /v1/jobs/{id}/errors.csv", s.getReport)
 	mux.HandleFunc("GET /v1/tenants/{tenant}/agents", s.listAgents)
+	mux.HandleFunc("GET /v1/tenants/{tenant}/contacts", s.listContacts)
+	mux.HandleFunc("GET /v1/tenants/{tenant}/contacts/{id}", s.getContact)
+	mux.HandleFunc("GET /v1/tenants/{tenant}/contacts/{id}/recordings/{location}", s.getRecording)
+	mux.HandleFunc("POST /api/upload/contacts", s.uploadContacts)
+	mux.HandleFunc("POST /api/rest/wfo/contact/import", s.importRealtime)
+	mux.HandleFunc("PUT /api/rest/wfo/contact/{id}/recordings/{location}", s.putRecording)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -99,7 +124,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Limit = n
 	}
-	jobs, err := s.jobs.Jobs(r.Context(), f)
+	jobs, err := s.Jobs.Jobs(r.Context(), f)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -126,7 +151,7 @@ func (s *Server) job(r *http.Request) (*bulkd.Job, error) {
 	if err != nil {
 		return nil, bulkd.Errorf(bulkd.ENOTFOUND, "job %q not found", r.PathValue("id"))
 	}
-	return s.jobs.Job(r.Context(), id)
+	return s.Jobs.Job(r.Context(), id)
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
@@ -149,13 +174,13 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": j.File + pipeline.ReportSuffix}))
-	if err := pipeline.WriteReport(r.Context(), s.jobs, j, w); err != nil {
+	if err := pipeline.WriteReport(r.Context(), s.Jobs, j, w); err != nil {
 		s.log.Error("write error report", "job", j.ID, "error", err)
 	}
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
-	agents, err := s.agents.Agents(r.Context(), r.PathValue("tenant"))
+	agents, err := s.Agents.Agents(r.Context(), r.PathValue("tenant"))
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -170,6 +195,8 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		bulkd.ENOTFOUND: http.StatusNotFound,
 		bulkd.EINVALID:  http.StatusBadRequest,
 		bulkd.ECONFLICT: http.StatusConflict,
+		ETOOLARGE:       http.StatusRequestEntityTooLarge,
+		EUNSUPPORTED:    http.StatusUnsupportedMediaType,
 	}[code]
 	msg := err.Error()
 	if status == 0 {
@@ -177,6 +204,19 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
 	writeJSON(w, status, &bulkd.Error{Code: code, Message: msg})
+}
+
+// tenant returns the tenant a request acts for. Until authentication is
+// configured it is the X-Tenant header, "default" without one.
+func tenant(r *http.Request) (string, error) {
+	t := r.Header.Get("X-Tenant")
+	if t == "" {
+		return "default", nil
+	}
+	if !config.ValidTenant(t) {
+		return "", bulkd.Errorf(bulkd.EINVALID, "X-Tenant %q is not a tenant name ([A-Za-z0-9._-]+)", t)
+	}
+	return t, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -17,8 +17,10 @@ import (
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/api"
 	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/agents"
+	"github.com/bulkd/bulkd/pipeline/contacts"
 	"github.com/bulkd/bulkd/store"
 	"github.com/bulkd/bulkd/watcher"
 	"github.com/hashicorp/go-hclog"
@@ -33,6 +35,7 @@ type Daemon struct {
 	log hclog.Logger
 
 	store   *store.Store
+	media   *media.Store
 	runner  *pipeline.Runner
 	watcher *watcher.Watcher
 	ln      net.Listener
@@ -69,10 +72,22 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if d.store, err = store.Open(StorePath(d.cfg)); err != nil {
 		return err
 	}
+	// Uploads interrupted by a stop were never claimed: nothing to keep.
+	if err := os.RemoveAll(filepath.Join(d.cfg.DataDir, "incoming")); err != nil {
+		return fmt.Errorf("clear incoming uploads: %w", err)
+	}
+	if d.media, err = media.Open(filepath.Join(d.cfg.DataDir, "media")); err != nil {
+		return err
+	}
 	d.runner = pipeline.NewRunner(pipeline.Config{
-		WorkDir: filepath.Join(d.cfg.DataDir, "work"),
-		Dedupe:  *d.cfg.Dedupe,
-	}, d.store, []pipeline.Importer{agents.New(d.store, 0)}, d.log.Named("pipeline"))
+		WorkDir:   filepath.Join(d.cfg.DataDir, "work"),
+		Dedupe:    *d.cfg.Dedupe,
+		Settle:    d.cfg.Watch.SettleDur,
+		MediaWait: d.cfg.Watch.MediaWaitDur,
+	}, d.store, []pipeline.Importer{
+		agents.New(d.store, 0),
+		contacts.New(d.store, d.media, 0),
+	}, d.log.Named("pipeline"))
 	if err := d.runner.Open(ctx); err != nil {
 		return err
 	}
@@ -92,7 +107,10 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		return fmt.Errorf("listen on %s: %w", d.cfg.HTTP.Listen, err)
 	}
 	d.http = &http.Server{
-		Handler:           api.NewServer(d.store, d.store, d.log.Named("api")).Handler(),
+		Handler: api.NewServer(api.Deps{
+			Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
+			Incoming: filepath.Join(d.cfg.DataDir, "incoming"),
+		}, d.log.Named("api")).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	var loopCtx context.Context

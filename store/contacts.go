@@ -177,12 +177,18 @@ func (s *Store) ApplyContacts(ctx context.Context, jobID uint64, tenant string, 
 			return err
 		}
 		b.FillPercent = 0.95 // keys are appended in order
+		// bbolt keeps each value (not each key) until commit, so values are
+		// carved from an arena rather than one reused buffer.
 		var key [8]byte
-		buf := make([]byte, 0, 512)
+		arena := make([]byte, 0, 1<<20)
 		for _, c := range contacts {
 			binary.BigEndian.PutUint64(key[:], c.ID)
-			buf = appendContact(buf[:0], c)
-			if err := b.Put(key[:], buf); err != nil {
+			enc := appendContact(arena, c)
+			val := enc[len(arena):len(enc):len(enc)]
+			if arena = enc; cap(arena)-len(arena) < 4096 {
+				arena = make([]byte, 0, 1<<20)
+			}
+			if err := b.Put(key[:], val); err != nil {
 				return fmt.Errorf("put contact %d: %w", c.ID, err)
 			}
 		}

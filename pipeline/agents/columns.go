@@ -6,9 +6,9 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/agext/levenshtein"
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/csvio"
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -41,7 +41,7 @@ func mapColumns(header []string) (columns, error) {
 	}
 	for i, name := range header {
 		if _, ok := cols[name]; !ok {
-			return nil, pipeline.Invalid("header: unknown column %q%s; the columns are %s", name, suggest(name), strings.Join(Columns, ", "))
+			return nil, pipeline.Invalid("header: unknown column %q%s; the columns are %s", name, csvio.Suggest(name, Columns), strings.Join(Columns, ", "))
 		}
 		cols[name] = i
 	}
@@ -49,21 +49,6 @@ func mapColumns(header []string) (columns, error) {
 		return nil, pipeline.Invalid("header: needs an %q or a %q column to find or create agents", ColEmail, ColCurrentEmail)
 	}
 	return cols, nil
-}
-
-// suggest names the known column nearest to name, if one is near.
-func suggest(name string) string {
-	best, bestDist := "", 4
-	for _, c := range Columns {
-		d := levenshtein.Distance(strings.ToLower(strings.TrimSpace(name)), strings.ToLower(c), nil)
-		if d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
 // cell returns the trimmed value of column c, or "" when absent.

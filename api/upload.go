@@ -1,0 +1,318 @@
+package api
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/contacts"
+)
+
+// maxRealtimeBody bounds a real-time metadata request.
+const maxRealtimeBody = 16 << 20
+
+// recordingView is one recording in an import answer.
+type recordingView struct {
+	Location  string          `json:"location"`
+	Status    string          `json:"status"` // stored, missing, pending, not_stored
+	Media     bulkd.MediaType `json:"media"`
+	UploadURL string          `json:"upload_url,omitempty"`
+}
+
+// contactResult is one row's outcome in an import answer.
+type contactResult struct {
+	Row        int             `json:"row"`
+	Status     string          `json:"status"` // inserted or failed
+	ContactID  uint64          `json:"contact_id,omitempty"`
+	Complete   *bool           `json:"complete,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	Recordings []recordingView `json:"recordings"`
+}
+
+// uploadDir streams a request's files into a fresh folder under Incoming.
+func (s *Server) uploadDir() (string, error) {
+	if err := os.MkdirAll(s.Incoming, 0o755); err != nil {
+		return "", fmt.Errorf("create incoming folder: %w", err)
+	}
+	return os.MkdirTemp(s.Incoming, "upload-*")
+}
+
+// safeName turns a part's file name into a plain file name.
+func safeName(name string) (string, bool) {
+	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
+	return name, name != "" && name != "." && name != ".." && name != "/" && !strings.ContainsRune(name, 0)
+}
+
+// uploadContacts is the Bulk Contact Import API: multipart metadata (CSV,
+// JSON or ZIP) plus recordings, streamed to disk part by part.
+func (s *Server) uploadContacts(w http.ResponseWriter, r *http.Request) {
+	t, err := tenant(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be multipart/form-data, not %q", mt))
+		return
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err))
+		return
+	}
+	dir, err := s.uploadDir()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer os.RemoveAll(dir) // empty once claimed
+	var meta, recs []string
+	seen := map[string]bool{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err))
+			return
+		}
+		name, ok := safeName(part.FileName())
+		if !ok {
+			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "part %q has no file name: each part's file name is the key the metadata references", part.FormName()))
+			return
+		}
+		if seen[name] {
+			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "two parts are named %s", name))
+			return
+		}
+		seen[name] = true
+		if err := saveTo(filepath.Join(dir, name), part); err != nil {
+			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read part %s: %v", name, err))
+			return
+		}
+		if contacts.IsMetadata(name) || strings.EqualFold(filepath.Ext(name), ".zip") {
+			meta = append(meta, name)
+		} else {
+			recs = append(recs, name)
+		}
+	}
+	if len(meta) == 0 {
+		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "no metadata part: send a CSV, JSON or ZIP file with the recordings"))
+		return
+	}
+	j, ok := s.claimAndWait(w, r, pipeline.Claim{
+		Tenant: t, Kind: bulkd.KindContacts, Source: bulkd.SourceAPI, Origin: dir, Files: meta, Media: recs,
+	})
+	if !ok {
+		return
+	}
+	results, err := s.results(r, j, false)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	ignored := j.Ignored
+	if ignored == nil {
+		ignored = []string{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"job_id": j.ID, "state": j.State, "contacts": results, "ignored": ignored,
+	})
+}
+
+func saveTo(path string, r io.Reader) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// claimAndWait claims c and waits for the job to finish. A job that failed
+// as a whole is answered 400 with its error; ok is false when an answer was
+// written.
+func (s *Server) claimAndWait(w http.ResponseWriter, r *http.Request, c pipeline.Claim) (*bulkd.Job, bool) {
+	job, err := s.Pipeline.Claim(r.Context(), c)
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, false
+	}
+	j, err := s.Pipeline.Wait(r.Context(), job.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return nil, false
+	}
+	if j.State == bulkd.StateFailed && j.RowsFailed == 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": bulkd.EINVALID, "message": j.Error, "job_id": j.ID})
+		return nil, false
+	}
+	return j, true
+}
+
+// results merges a finished job's contacts and failed rows in row order.
+func (s *Server) results(r *http.Request, j *bulkd.Job, realtime bool) ([]contactResult, error) {
+	list, err := s.Contacts.JobContacts(r.Context(), j.Tenant, j.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]contactResult, 0, j.RowsTotal)
+	for _, c := range list {
+		res := contactResult{Row: c.Row, Status: "inserted", ContactID: c.ID, Recordings: []recordingView{}}
+		if realtime {
+			complete := c.Complete
+			res.Complete = &complete
+		}
+		for _, rec := range c.Recordings {
+			v := recordingView{Location: rec.Location, Media: rec.Media, Status: "stored"}
+			if rec.SHA256 == "" {
+				v.Status = "pending"
+				v.UploadURL = fmt.Sprintf("/api/rest/wfo/contact/%d/recordings/%s", c.ID, rec.Location)
+			}
+			res.Recordings = append(res.Recordings, v)
+		}
+		out = append(out, res)
+	}
+	uploaded := map[string]bool{}
+	for _, n := range append(append([]string{}, j.Media...), j.Files...) {
+		uploaded[n] = true
+	}
+	err = s.Jobs.RowFailures(r.Context(), j.ID, func(f bulkd.RowFailure) error {
+		res := contactResult{Row: f.Row, Status: "failed", Error: f.Message, Recordings: []recordingView{}}
+		for _, rec := range contacts.NamedRecordings(j.Header, f.Cells) {
+			st := "not_stored"
+			if !realtime && !uploaded[rec.Location] && !slices.Contains(j.Ignored, rec.Location) {
+				st = "missing"
+			}
+			res.Recordings = append(res.Recordings, recordingView{Location: rec.Location, Media: rec.Media, Status: st})
+		}
+		out = append(out, res)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b contactResult) int { return a.Row - b.Row })
+	return out, nil
+}
+
+// importRealtime is the Real-time Contact API: JSON metadata now, each
+// recording PUT to its upload_url later.
+func (s *Server) importRealtime(w http.ResponseWriter, r *http.Request) {
+	t, err := tenant(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be application/json, not %q", mt))
+		return
+	}
+	dir, err := s.uploadDir()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, maxRealtimeBody))
+	first := firstNonSpace(body)
+	if err := saveTo(filepath.Join(dir, "contacts.json"), body); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			s.Error(w, r, bulkd.Errorf(ETOOLARGE, "the request is over %d bytes", maxRealtimeBody))
+			return
+		}
+		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read body: %v", err))
+		return
+	}
+	j, ok := s.claimAndWait(w, r, pipeline.Claim{
+		Tenant: t, Kind: bulkd.KindContacts, Source: bulkd.SourceAPI, Origin: dir,
+		Files: []string{"contacts.json"}, Realtime: true, User: r.Header.Get("X-User"),
+	})
+	if !ok {
+		return
+	}
+	results, err := s.results(r, j, true)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if first == '{' && len(results) == 1 {
+		writeJSON(w, http.StatusOK, results[0])
+		return
+	}
+	writeJSON(w, http.StatusOK, results)
+}
+
+func firstNonSpace(br *bufio.Reader) byte {
+	for {
+		b, err := br.Peek(1)
+		if err != nil {
+			return 0
+		}
+		if b[0] != ' ' && b[0] != '\t' && b[0] != '\r' && b[0] != '\n' {
+			return b[0]
+		}
+		_, _ = br.Discard(1)
+	}
+}
+
+// putRecording receives a recording that real-time metadata named.
+func (s *Server) putRecording(w http.ResponseWriter, r *http.Request) {
+	t, err := tenant(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
+	if err != nil {
+		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "contact %q not found", r.PathValue("id")))
+		return
+	}
+	loc := r.PathValue("location")
+	c, err := s.Contacts.Contact(r.Context(), t, id)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if !slices.ContainsFunc(c.Recordings, func(rec bulkd.Recording) bool { return rec.Location == loc }) {
+		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "contact %d has no recording %q", id, loc))
+		return
+	}
+	dir, err := s.uploadDir()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, loc)
+	if err := saveTo(path, r.Body); err != nil {
+		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read body: %v", err))
+		return
+	}
+	b, err := s.Media.Ingest(path, loc)
+	if err != nil {
+		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "%v", err))
+		return
+	}
+	c, err = s.Contacts.StoreRecording(r.Context(), t, id, loc, b.Size, b.SHA256)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}

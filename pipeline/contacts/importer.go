@@ -1,0 +1,342 @@
+// Package contacts imports WFO contacts with their recordings, as the
+// seed's Bulk Contact Import and Data Server describe: CONTACT.*.csv, .json
+// or .zip dropped in a tenant folder with the recordings beside them, a
+// multipart upload, or real-time metadata whose recordings arrive later.
+// The importer sees only a job's files; it never knows which door they came
+// through.
+package contacts
+
+import (
+	"archive/zip"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/media"
+	"github.com/bulkd/bulkd/pipeline"
+)
+
+// maxRows is the most contacts one job may hold (ids keep the row in 24 bits).
+const maxRows = bulkd.MaxContactRows
+
+// DefaultBatch is how many rows are committed per transaction.
+const DefaultBatch = 8192
+
+// Store is what the importer needs of the store.
+type Store interface {
+	bulkd.ContactStore
+	bulkd.AgentStore
+}
+
+// Importer is the contacts importer.
+type Importer struct {
+	store Store
+	media *media.Store
+	batch int
+}
+
+// New returns a contacts importer committing batch rows a transaction
+// (DefaultBatch when batch <= 0).
+func New(store Store, ms *media.Store, batch int) *Importer {
+	if batch <= 0 {
+		batch = DefaultBatch
+	}
+	return &Importer{store: store, media: ms, batch: batch}
+}
+
+// Kind returns bulkd.KindContacts.
+func (im *Importer) Kind() bulkd.Kind { return bulkd.KindContacts }
+
+// IsMetadata reports whether a file name is contact metadata (CSV or JSON),
+// as opposed to a recording or a ZIP.
+func IsMetadata(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".json":
+		return true
+	}
+	return false
+}
+
+// Import reads the job's metadata twice: once to learn its rows and the
+// recordings they name (and to gather and store those recordings), then to
+// build contacts, which a second goroutine commits in batches.
+func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
+	meta, unpacked, err := unpack(run)
+	if err != nil {
+		return err
+	}
+	refs := map[string]bool{}
+	total := 0
+	header, err := readMeta(meta, func(r *row) error {
+		total++
+		for _, rc := range r.recs {
+			refs[rc.location] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if total > maxRows {
+		return pipeline.Invalid("%d rows: a contacts file holds at most %d", total, maxRows)
+	}
+	if err := run.Begin(ctx, header, total); err != nil {
+		return err
+	}
+	names := sortedKeys(refs)
+	var present map[string]bool
+	if !run.Job.Realtime {
+		if present, err = run.Gather(ctx, names); err != nil {
+			return err
+		}
+	}
+	var ignored []string
+	for _, n := range append(append([]string{}, run.Job.Media...), unpacked...) {
+		if !refs[n] && !IsMetadata(n) {
+			ignored = append(ignored, n)
+		}
+	}
+	if len(ignored) > 0 && !slices.Equal(ignored, run.Job.Ignored) {
+		if err := run.SetIgnored(ctx, ignored); err != nil {
+			return err
+		}
+	}
+	stored := map[string]stored{}
+	for _, n := range names {
+		if !present[n] {
+			continue
+		}
+		b, err := im.media.Ingest(filepath.Join(run.Dir, n), n)
+		stored[n] = storedOf(b, err)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	agents, err := im.directory(ctx, run.Job.Tenant)
+	if err != nil {
+		return err
+	}
+	return im.commit(ctx, run, meta, agents, stored)
+}
+
+// stored is what became of one recording file.
+type stored struct {
+	blob media.Blob
+	err  string
+}
+
+func storedOf(b media.Blob, err error) stored {
+	if err != nil {
+		return stored{err: err.Error()}
+	}
+	return stored{blob: b}
+}
+
+// batch is a run of consecutive rows handed from the parser to the writer.
+type batch struct {
+	contacts []*bulkd.Contact
+	p        bulkd.Progress
+}
+
+// commit parses rows after the job's checkpoint into batches on one
+// goroutine and commits them on this one.
+func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, agents *directory, stored map[string]stored) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	job := run.Job
+	batches := make(chan batch, 2)
+	parseErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		cur := batch{}
+		_, err := readMeta(meta, func(r *row) error {
+			if r.num <= job.RowsDone {
+				return nil
+			}
+			if c := im.contact(job, r, agents, stored); c != nil {
+				cur.contacts = append(cur.contacts, c)
+			} else {
+				cur.p.Failures = append(cur.p.Failures, bulkd.RowFailure{Row: r.num, Cells: r.cells, Message: r.err})
+			}
+			if len(cur.contacts)+len(cur.p.Failures) >= im.batch {
+				cur.p.Done = r.num
+				select {
+				case batches <- cur:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				cur = batch{contacts: make([]*bulkd.Contact, 0, im.batch)}
+			}
+			return nil
+		})
+		if err == nil && len(cur.contacts)+len(cur.p.Failures) > 0 {
+			cur.p.Done = job.RowsTotal
+			select {
+			case batches <- cur:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
+		parseErr <- err
+	}()
+	for b := range batches {
+		if err := im.store.ApplyContacts(ctx, job.ID, job.Tenant, b.contacts, b.p); err != nil {
+			cancel()
+			for range batches { // let the parser finish
+			}
+			return err
+		}
+	}
+	return <-parseErr
+}
+
+// contact builds the contact for a row, or sets r.err and returns nil.
+func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored map[string]stored) *bulkd.Contact {
+	if r.err != "" {
+		return nil
+	}
+	agentID, msg := agents.resolve(r.agent, job.User)
+	if msg != "" {
+		r.fail("AgentId", "%s", msg)
+		return nil
+	}
+	c := &bulkd.Contact{
+		ID: bulkd.ContactID(job.ID, r.num), AgentID: agentID, CallID: r.callID, AssocCallID: r.assocCallID,
+		StartTimeMs: r.startMs, Direction: r.direction, CalledAddress: r.called, CallingAddress: r.calling,
+		Line: r.line, TimeZone: r.tz, Metadata: r.metadata, JobID: job.ID, Row: r.num, Complete: true,
+	}
+	if !r.hasStart {
+		c.StartTimeMs = job.CreatedAt.UnixMilli() // the upload time, as the seed says
+	}
+	c.Recordings = make([]bulkd.Recording, 0, len(r.recs))
+	for _, rc := range r.recs {
+		rec := bulkd.Recording{Location: rc.location, Media: rc.media, OffsetMs: rc.offsetMs}
+		s, ok := stored[rc.location]
+		switch {
+		case ok && s.err != "":
+			r.fail(rc.col, "%s", s.err)
+			return nil
+		case ok:
+			rec.Size, rec.SHA256 = s.blob.Size, s.blob.SHA256
+		case job.Realtime:
+			c.Complete = false // uploaded later
+		default:
+			r.fail(rc.col, "recording %s is missing: it was not uploaded with the contact, or did not appear in the folder in time", rc.location)
+			return nil
+		}
+		c.Recordings = append(c.Recordings, rec)
+	}
+	return c
+}
+
+// readMeta reads a CSV or JSON metadata file, calling fn per row.
+func readMeta(path string, fn func(*row) error) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", filepath.Base(path), err)
+	}
+	defer f.Close()
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		return jsonHeader, readJSON(f, fn)
+	}
+	n := 0
+	return readCSV(f, func(r *row) error {
+		if n++; n > maxRows {
+			return pipeline.Invalid("more than %d rows: a contacts file holds at most %d", maxRows, maxRows)
+		}
+		return fn(r)
+	})
+}
+
+// unpack extracts the job's ZIPs into its work folder (folders flattened)
+// and finds its one metadata file. It returns the metadata file's path and
+// the names unpacked.
+func unpack(run *pipeline.Run) (string, []string, error) {
+	var metas, unpacked []string
+	for _, f := range run.Job.Files {
+		if !strings.EqualFold(filepath.Ext(f), ".zip") {
+			if IsMetadata(f) {
+				metas = append(metas, f)
+			}
+			continue
+		}
+		names, err := extract(filepath.Join(run.Dir, f), run.Dir, run.Job.Files)
+		if err != nil {
+			return "", nil, err
+		}
+		for _, n := range names {
+			if IsMetadata(n) {
+				metas = append(metas, n)
+			}
+		}
+		unpacked = append(unpacked, names...)
+	}
+	switch len(metas) {
+	case 0:
+		return "", nil, pipeline.Invalid("no contact metadata: a CSV or JSON file is needed")
+	case 1:
+		return filepath.Join(run.Dir, metas[0]), unpacked, nil
+	}
+	return "", nil, pipeline.Invalid("more than one metadata file (%s): send one CSV or JSON per upload", strings.Join(metas, ", "))
+}
+
+// extract writes a ZIP's files into dir under their base names. It can be
+// replayed.
+func extract(zipPath, dir string, taken []string) ([]string, error) {
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		return nil, pipeline.Invalid("%s is not a readable ZIP: %v", filepath.Base(zipPath), err)
+	}
+	defer zr.Close()
+	seen := map[string]bool{}
+	for _, t := range taken {
+		seen[t] = true
+	}
+	var names []string
+	for _, zf := range zr.File {
+		name := filepath.Base(filepath.FromSlash(strings.ReplaceAll(zf.Name, `\`, "/")))
+		if zf.FileInfo().IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(zf.Name, "__MACOSX/") {
+			continue
+		}
+		if seen[name] {
+			return nil, pipeline.Invalid("%s holds two files named %s (folders are flattened)", filepath.Base(zipPath), name)
+		}
+		seen[name] = true
+		if err := writeEntry(zf, filepath.Join(dir, name)); err != nil {
+			return nil, fmt.Errorf("unzip %s from %s: %w", name, filepath.Base(zipPath), err)
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+func writeEntry(zf *zip.File, dst string) error {
+	in, err := zf.Open()
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}

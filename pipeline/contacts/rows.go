@@ -1,0 +1,251 @@
+package contacts
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/media"
+)
+
+// The CSV columns, named as in the seed. TimeZone and ClientTimeZone are the
+// same field; metadata.<name> columns are custom metadata.
+const (
+	ColAgentID            = "AgentId"
+	ColContactStartTimeMs = "ContactStartTimeMs"
+	ColTimeZone           = "TimeZone"
+	ColClientTimeZone     = "ClientTimeZone"
+	ColAssocCallID        = "AssocCallId"
+	ColCallID             = "CallId"
+	ColCalledAddress      = "CalledAddress"
+	ColCallingAddress     = "CallingAddress"
+	ColLine               = "Line"
+	ColDirection          = "Direction"
+	ColRecording1         = "Recording1"
+	ColRecording2         = "Recording2"
+	ColRecording3         = "Recording3"
+	ColRecording2Offset   = "Recording2Offset"
+	ColAudioLocation      = "Audio.Location"
+	ColAudioStartTimeMs   = "Audio.StartTimeMs"
+	ColScreenLocation     = "Screen.Location"
+	ColScreenStartTimeMs  = "Screen.StartTimeMs"
+	MetadataPrefix        = "metadata."
+)
+
+// Columns lists the CSV columns other than metadata.<name>.
+var Columns = []string{ColAgentID, ColContactStartTimeMs, ColTimeZone, ColClientTimeZone, ColAssocCallID, ColCallID,
+	ColCalledAddress, ColCallingAddress, ColLine, ColDirection, ColRecording1, ColRecording2, ColRecording3,
+	ColRecording2Offset, ColAudioLocation, ColAudioStartTimeMs, ColScreenLocation, ColScreenStartTimeMs}
+
+// Limits from the seed's field table.
+const (
+	maxAgentID     = 254
+	maxAssocCallID = 52
+	maxCallID      = 128
+	maxAddress     = 64 // CalledAddress, CallingAddress, Line
+	maxLocation    = 128
+	maxTimeZone    = 255
+	maxMetaName    = 39
+)
+
+// agentRef is how a row names its agent, decided by parsing the AgentId.
+type agentRef struct {
+	kind  byte // 'i' id, 'e' email, 'a' ACD login
+	value string
+}
+
+// recRef is one recording a row names.
+type recRef struct {
+	col      string
+	location string
+	media    bulkd.MediaType
+	offsetMs int64
+}
+
+// row is one contact as read from a CSV row or a JSON object, checked for
+// everything that needs neither the store nor the media.
+type row struct {
+	num   int
+	cells []string
+	err   string // set: the row failed
+
+	agent                                *agentRef // nil: the uploading user
+	callID, assocCallID, called, calling string
+	line, tz                             string
+	startMs                              int64
+	hasStart                             bool
+	direction                            int
+	metadata                             map[string]string
+	recs                                 []recRef
+}
+
+func (r *row) fail(col string, format string, args ...any) {
+	if r.err != "" {
+		return
+	}
+	msg := fmt.Sprintf(format, args...)
+	if col != "" {
+		msg = fmt.Sprintf("column %q: %s", col, msg)
+	}
+	r.err = msg
+}
+
+// text checks a free-text field's length.
+func (r *row) text(col, v string, limit int) string {
+	v = strings.TrimSpace(v)
+	if n := len([]rune(v)); n > limit {
+		r.fail(col, "%d characters, at most %d", n, limit)
+	}
+	return v
+}
+
+func (r *row) setAgent(col, v string) {
+	v = r.text(col, v, maxAgentID)
+	switch {
+	case v == "":
+		r.fail(col, "required")
+	case strings.Trim(v, "0123456789") == "":
+		r.agent = &agentRef{'i', v}
+	case strings.Contains(v, "@"):
+		r.agent = &agentRef{'e', v}
+	case strings.Count(v, `\`)+strings.Count(v, "/") == 1 && !strings.HasPrefix(v, `\`) && !strings.HasPrefix(v, "/") &&
+		!strings.HasSuffix(v, `\`) && !strings.HasSuffix(v, "/"):
+		r.agent = &agentRef{'a', strings.ReplaceAll(v, "/", `\`)}
+	case strings.ContainsAny(v, "\b\f\n\r\t"):
+		r.fail(col, "%q holds a control character: in JSON, write a domain\\user login with a doubled backslash (\"domain\\\\user\")", v)
+	default:
+		r.fail(col, "%q is not an agent id (digits), an email, or an ACD login (domain\\user)", v)
+	}
+}
+
+// millis parses an epoch-milliseconds (or offset) value.
+func (r *row) millis(col, v string) (int64, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		hint := ""
+		if strings.ContainsAny(v, "eE.") {
+			hint = " (a spreadsheet may have shortened it: format the column to show every digit)"
+		}
+		r.fail(col, "%q is not a whole number of milliseconds%s", v, hint)
+		return 0, false
+	}
+	return n, true
+}
+
+func (r *row) setStart(col, v string) {
+	if ms, ok := r.millis(col, v); ok {
+		if ms < 0 {
+			r.fail(col, "%d is before 1970", ms)
+		}
+		r.startMs, r.hasStart = ms, true
+	}
+}
+
+func (r *row) setDirection(col, v string) {
+	switch strings.TrimSpace(v) {
+	case "", "0":
+	case "1":
+		r.direction = 1
+	default:
+		r.fail(col, "%q is not 0 (inbound) or 1 (outbound)", v)
+	}
+}
+
+func (r *row) setTimeZone(zones zoneCache, col, v string) {
+	tz, err := zones.normalize(r.text(col, v, maxTimeZone))
+	if err != nil {
+		r.fail(col, "%v", err)
+	}
+	r.tz = tz
+}
+
+func (r *row) setMetadata(col, name, v string) {
+	if r.metadata == nil {
+		r.metadata = map[string]string{}
+	}
+	r.metadata[name] = v
+}
+
+// addRecording adds a named recording; start is its absolute start time
+// (epoch ms) when given, offset its offset when given.
+func (r *row) addRecording(col, location string, offset int64) {
+	location = r.text(col, location, maxLocation)
+	if location == "" {
+		return
+	}
+	if strings.ContainsAny(location, `/\`) {
+		r.fail(col, "%q must be a file name, without folders", location)
+		return
+	}
+	mt, ok := media.TypeOf(location)
+	if !ok {
+		r.fail(col, "%q has an unknown recording extension (use %s)", location, media.Extensions)
+		return
+	}
+	for _, other := range r.recs {
+		if other.location == location {
+			r.fail(col, "%s is already named by column %q", location, other.col)
+			return
+		}
+	}
+	r.recs = append(r.recs, recRef{col: col, location: location, media: mt, offsetMs: offset})
+}
+
+// checkRecordings applies the rules that need all of a row's recordings.
+func (r *row) checkRecordings() {
+	if r.err != "" {
+		return
+	}
+	hasAudioOnly := false
+	for _, rc := range r.recs {
+		hasAudioOnly = hasAudioOnly || rc.media == bulkd.MediaAudio
+	}
+	var audio []string
+	for i := range r.recs {
+		if hasAudioOnly && strings.EqualFold(mediaExt(r.recs[i].location), "wmv") {
+			r.recs[i].media = bulkd.MediaScreen // WMV paired with audio is the screen
+		}
+		if r.recs[i].media.HasAudio() {
+			audio = append(audio, r.recs[i].location)
+		}
+	}
+	switch {
+	case len(r.recs) == 0:
+		r.fail(ColRecording1, "required: a contact needs at least one recording")
+	case len(audio) == 0:
+		r.fail(r.recs[0].col, "there must be an audio file (wav, spx, opus, webma, webm or wmv)")
+	case len(audio) > 1:
+		r.fail("", "only one audio recording per contact is allowed; this row has %s", strings.Join(audio, ", "))
+	}
+}
+
+func mediaExt(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i+1:]
+	}
+	return ""
+}
+
+// NamedRecordings parses a failed row's cells again (with the header of its
+// file) and returns the recordings it names, for reporting.
+func NamedRecordings(header, cells []string) []bulkd.Recording {
+	var r *row
+	if slices.Equal(header, jsonHeader) && len(cells) == 1 {
+		r = parseJSON(zoneCache{}, 0, []byte(cells[0]))
+	} else if cols, err := mapCSVHeader(header); err == nil {
+		r = cols.parse(0, cells)
+	} else {
+		return nil
+	}
+	out := make([]bulkd.Recording, 0, len(r.recs))
+	for _, rc := range r.recs {
+		out = append(out, bulkd.Recording{Location: rc.location, Media: rc.media, OffsetMs: rc.offsetMs})
+	}
+	return out
+}
