@@ -47,9 +47,12 @@ type harness struct {
 	data string
 }
 
-func startDaemon(t *testing.T, dataDir string) *harness {
+func startDaemon(t *testing.T, dataDir string, opts ...func(*config.Config)) *harness {
 	t.Helper()
 	cfg := testConfig(t, dataDir)
+	for _, o := range opts {
+		o(cfg)
+	}
 	d := daemon.New(cfg, hclog.NewNullLogger())
 	require.NoError(t, d.Open(context.Background()))
 	t.Cleanup(func() { _ = d.Close() })

@@ -11,6 +11,10 @@ import (
 	"github.com/yaegashi/wtz.go"
 )
 
+// preferredOffsetZone overrides CLDR's pick for an offset shared by several
+// zones where one is far more common (+05:30: India, not Sri Lanka).
+var preferredOffsetZone = map[int]string{19800: "India Standard Time"}
+
 var offsetRE = regexp.MustCompile(`^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$`)
 
 // NormalizeTimeZone turns a client time zone into an IANA name. It accepts
@@ -46,20 +50,24 @@ func NormalizeTimeZone(s string) (string, error) {
 		case min == 0:
 			return fmt.Sprintf("Etc/GMT+%d", h), nil
 		}
-		if name, ok := wtz.OffsetToWindowsMap[secs]; ok {
+		name, ok := preferredOffsetZone[secs]
+		if !ok {
+			name, ok = wtz.OffsetToWindowsMap[secs]
+		}
+		if ok {
 			if loc, err := wtz.NameToLocation(name); err == nil {
 				return loc.String(), nil
 			}
 		}
 		return "", fmt.Errorf("%q: no time zone has that offset", s)
 	}
-	if loc, err := wtz.NameToLocation(s); err == nil {
-		return loc.String(), nil
-	}
-	if s != "Local" {
+	if s != "Local" && (s == "UTC" || strings.Contains(s, "/")) { // Windows names have no slash
 		if loc, err := time.LoadLocation(s); err == nil {
 			return loc.String(), nil
 		}
+	}
+	if loc, err := wtz.NameToLocation(s); err == nil {
+		return loc.String(), nil
 	}
 	return "", fmt.Errorf("%q is not an IANA time zone (America/Chicago), a UTC offset (-06:00) or a Windows time zone (Central Standard Time)", s)
 }
