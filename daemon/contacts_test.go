@@ -79,7 +79,7 @@ func TestContacts_FolderDrop(t *testing.T) {
 	assert.Equal(t, bulkd.ContactID(j.ID, 1), c.ID)
 	assert.Equal(t, uint64(1), c.AgentID, "abc/bunkowm resolved by ACD login")
 	assert.Equal(t, "America/Chicago", c.TimeZone)
-	assert.Equal(t, map[string]string{"accountNumber": "1234567890"}, c.Metadata)
+	assert.Equal(t, bulkd.Metadata{{Name: "accountNumber", Value: "1234567890"}}, c.Metadata)
 	assert.True(t, c.Complete)
 	assert.Equal(t, []bulkd.Recording{
 		{Location: "call1.webmv", Media: bulkd.MediaScreen, Size: int64(len(webm)), SHA256: sha(webm)},

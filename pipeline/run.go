@@ -92,7 +92,11 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 			}
 			s := stable[n]
 			if s == nil || s.size != fi.Size() || !s.mtime.Equal(fi.ModTime()) {
-				stable[n] = &seen{fi.Size(), fi.ModTime(), now()}
+				since := now()
+				if s == nil {
+					since = fsx.StableSince(since, fi.ModTime())
+				}
+				stable[n] = &seen{fi.Size(), fi.ModTime(), since}
 				still = append(still, n)
 				continue
 			}

@@ -35,15 +35,10 @@ func appendContact(b []byte, c *bulkd.Contact) []byte {
 	str(c.CallingAddress)
 	str(c.Line)
 	str(c.TimeZone)
-	keys := make([]string, 0, len(c.Metadata))
-	for k := range c.Metadata {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = binary.AppendUvarint(b, uint64(len(keys)))
-	for _, k := range keys {
-		str(k)
-		str(c.Metadata[k])
+	b = binary.AppendUvarint(b, uint64(len(c.Metadata)))
+	for _, f := range c.Metadata {
+		str(f.Name)
+		str(f.Value)
 	}
 	if c.Complete {
 		b = append(b, 1)
@@ -123,10 +118,9 @@ func decodeContact(id uint64, v []byte) (*bulkd.Contact, error) {
 	c.StartTimeMs = d.varint()
 	c.Direction = int(d.uvarint())
 	c.CalledAddress, c.CallingAddress, c.Line, c.TimeZone = d.str(), d.str(), d.str(), d.str()
-	c.Metadata = map[string]string{}
+	c.Metadata = bulkd.Metadata{}
 	for n := d.uvarint(); n > 0 && d.err == nil; n-- {
-		k := d.str()
-		c.Metadata[k] = d.str()
+		c.Metadata = append(c.Metadata, bulkd.Field{Name: d.str(), Value: d.str()})
 	}
 	c.Complete = d.byte() == 1
 	c.Recordings = []bulkd.Recording{}

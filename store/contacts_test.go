@@ -15,7 +15,7 @@ func testContact(job uint64, row int) *bulkd.Contact {
 	return &bulkd.Contact{
 		ID: bulkd.ContactID(job, row), AgentID: 7, CallID: fmt.Sprintf("call-%d", row), AssocCallID: "assoc",
 		StartTimeMs: 1447100000000 + int64(row), Direction: row % 2, CalledAddress: "1801", CallingAddress: "1800",
-		Line: "1800", TimeZone: "America/Chicago", Metadata: map[string]string{"accountNumber": strings.Repeat("9", row)},
+		Line: "1800", TimeZone: "America/Chicago", Metadata: bulkd.Metadata{{Name: "accountNumber", Value: strings.Repeat("9", row)}, {Name: "b", Value: ""}},
 		Complete: true, JobID: job, Row: row,
 		Recordings: []bulkd.Recording{{Location: fmt.Sprintf("call%d.wav", row), Media: bulkd.MediaAudio, OffsetMs: -5, Size: 1644,
 			SHA256: "c726d333dd159a31423f3480dbb1c5c4a9dfcd30efe1f7e12ade390dc92e8908"}},

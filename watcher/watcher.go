@@ -3,7 +3,9 @@
 // start-up and every rescan interval (and at once when fsnotify overflows),
 // and hands a file on only once it is complete: its size and mtime unchanged
 // for the whole settle window (and, if configured, its <name>.done marker
-// present; on Windows, also openable exclusively). It is the only package
+// present; on Windows, also openable exclusively). Off Windows a file whose
+// mtime is already older than the window (one renamed into place) has been
+// unchanged that long and is taken at once. It is the only package
 // that imports fsnotify. It never reads rows.
 package watcher
 
@@ -210,7 +212,8 @@ func (w *Watcher) consider(tenant, dir, name string) {
 	if err != nil || !fi.Mode().IsRegular() {
 		return
 	}
-	w.cands[path] = &candidate{tenant: tenant, dir: dir, name: name, size: fi.Size(), mtime: fi.ModTime(), since: w.now()}
+	w.cands[path] = &candidate{tenant: tenant, dir: dir, name: name, size: fi.Size(), mtime: fi.ModTime(),
+		since: fsx.StableSince(w.now(), fi.ModTime())}
 	w.log.Debug("file seen", "tenant", tenant, "file", name, "size", fi.Size())
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -140,4 +141,30 @@ func TestWatcher_DoneMarker(t *testing.T) {
 
 	require.NoError(t, os.WriteFile(path+".done", nil, 0o644))
 	waitFor(t, "the file once its marker exists", func() bool { return len(rec.snapshot()) == 2 })
+}
+
+func TestWatcher_OldFileTakenWithoutWaiting(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows copies keep the source's mtime; there the full window always applies")
+	}
+	root := filepath.Join(t.TempDir(), "gis")
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "acme"), 0o755))
+	rec := &recorder{out: t.TempDir()}
+	w := watcher.New(watcher.Config{
+		Root: root, Settle: time.Hour, Rescan: time.Hour, ValidTenant: func(string) bool { return true },
+		Match: func(string) bool { return true }, Take: rec.take,
+	}, hclog.NewNullLogger())
+	require.NoError(t, w.Open(context.Background()))
+	defer w.Close()
+
+	// Written an hour ago, then renamed into place: complete, so it need not
+	// sit out the (here hour-long) settle window.
+	staged := filepath.Join(t.TempDir(), "AGENTS.moved.csv")
+	require.NoError(t, os.WriteFile(staged, []byte("Email\n"), 0o644))
+	old := time.Now().Add(-2 * time.Hour)
+	require.NoError(t, os.Chtimes(staged, old, old))
+	require.NoError(t, os.Rename(staged, filepath.Join(root, "acme", "AGENTS.moved.csv")))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "acme", "AGENTS.fresh.csv"), []byte("Email\n"), 0o644))
+	waitFor(t, "the old file", func() bool { return len(rec.snapshot()) == 1 })
+	assert.Equal(t, "AGENTS.moved.csv", rec.snapshot()[0].name, "a freshly written file still waits out the window")
 }

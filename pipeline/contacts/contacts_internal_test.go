@@ -1,6 +1,7 @@
 package contacts
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,7 +13,12 @@ import (
 func csvRows(t *testing.T, src string) ([]*row, error) {
 	t.Helper()
 	var rows []*row
-	_, err := readCSV(strings.NewReader(src), func(r *row) error { rows = append(rows, r); return nil })
+	_, err := readCSV(strings.NewReader(src), func(r *row) error {
+		cp := *r // readCSV reuses the row
+		cp.cells, cp.recs, cp.metadata = slices.Clone(r.cells), slices.Clone(r.recs), slices.Clone(r.metadata)
+		rows = append(rows, &cp)
+		return nil
+	})
 	return rows, err
 }
 
@@ -39,7 +45,7 @@ func TestReadCSV_SeedExamples(t *testing.T) {
 	assert.Equal(t, "America/Chicago", r.tz)
 	assert.Equal(t, "103585664793210000", r.assocCallID)
 	assert.Equal(t, 1, r.direction)
-	assert.Equal(t, map[string]string{"accountNumber": "1234567890"}, r.metadata)
+	assert.Equal(t, bulkd.Metadata{{Name: "accountNumber", Value: "1234567890"}}, r.metadata)
 	assert.Equal(t, []recRef{
 		{col: ColRecording1, location: "call1.webmv", media: bulkd.MediaScreen},
 		{col: ColRecording2, location: "call1.wav", media: bulkd.MediaAudio, offsetMs: 5000},
@@ -136,7 +142,7 @@ func TestReadCSV_FileErrors(t *testing.T) {
 	}
 	rows, err := csvRows(t, "AgentId,Recording1,metadata."+strings.Repeat("n", 39)+"\n2,a.wav,v\n")
 	require.NoError(t, err, "39 characters is the limit")
-	assert.Equal(t, "v", rows[0].metadata[strings.Repeat("n", 39)])
+	assert.Equal(t, bulkd.Metadata{{Name: strings.Repeat("n", 39), Value: "v"}}, rows[0].metadata)
 }
 
 func TestNormalizeTimeZone(t *testing.T) {
@@ -185,7 +191,7 @@ func TestReadJSON(t *testing.T) {
 	assert.Equal(t, &agentRef{'e', "john.smith@acme.com"}, r.agent)
 	assert.Equal(t, "America/Chicago", r.tz, "Windows zone stored as IANA")
 	assert.Equal(t, "1801", r.called)
-	assert.Equal(t, map[string]string{"accountNumber": "123456", "department": "sales"}, r.metadata)
+	assert.Equal(t, bulkd.Metadata{{Name: "accountNumber", Value: "123456"}, {Name: "department", Value: "sales"}}, r.metadata)
 	assert.Equal(t, []recRef{
 		{col: "Audio.Location", location: "25.wav", media: bulkd.MediaAudio, offsetMs: 7000},
 		{col: "Screen.Location", location: "25.webmv", media: bulkd.MediaScreen, offsetMs: 2000},

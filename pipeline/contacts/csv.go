@@ -13,9 +13,41 @@ import (
 // csvColumns maps a contacts CSV header.
 type csvColumns struct {
 	idx   map[string]int
+	pos   [len(columnOrder)]int // column → cell index, -1 when absent
 	meta  []metaColumn
 	zones zoneCache
 }
+
+// columnOrder numbers the columns so a row looks cells up by index, not
+// by name: this runs for every cell of a million-row file.
+var columnOrder = [...]string{ColAgentID, ColContactStartTimeMs, ColTimeZone, ColClientTimeZone, ColAssocCallID, ColCallID,
+	ColCalledAddress, ColCallingAddress, ColLine, ColDirection, ColRecording1, ColRecording2, ColRecording3,
+	ColRecording2Offset, ColAudioLocation, ColAudioStartTimeMs, ColScreenLocation, ColScreenStartTimeMs}
+
+// Indexes into columnOrder.
+const (
+	iAgentID = iota
+	iContactStartTimeMs
+	iTimeZone
+	iClientTimeZone
+	iAssocCallID
+	iCallID
+	iCalledAddress
+	iCallingAddress
+	iLine
+	iDirection
+	iRecording1
+	iRecording2
+	iRecording3
+	iRecording2Offset
+	iAudioLocation
+	iAudioStartTimeMs
+	iScreenLocation
+	iScreenStartTimeMs
+)
+
+// recordingColumns are the columns that name recordings.
+var recordingColumns = []int{iRecording1, iRecording2, iRecording3, iAudioLocation, iScreenLocation}
 
 type metaColumn struct {
 	i    int
@@ -40,6 +72,12 @@ func mapCSVHeader(header []string) (*csvColumns, error) {
 		}
 		c.idx[name] = i
 	}
+	for i, name := range columnOrder {
+		c.pos[i] = -1
+		if at, ok := c.idx[name]; ok {
+			c.pos[i] = at
+		}
+	}
 	if _, a := c.idx[ColTimeZone]; a {
 		if _, b := c.idx[ColClientTimeZone]; b {
 			return nil, pipeline.Invalid("header: %q and %q are the same field; keep one", ColTimeZone, ColClientTimeZone)
@@ -53,8 +91,8 @@ func mapCSVHeader(header []string) (*csvColumns, error) {
 	return c, nil
 }
 
-func (c *csvColumns) get(cells []string, col string) string {
-	if i, ok := c.idx[col]; ok && i < len(cells) {
+func (c *csvColumns) get(cells []string, col int) string {
+	if i := c.pos[col]; i >= 0 && i < len(cells) {
 		return cells[i]
 	}
 	return ""
@@ -62,40 +100,44 @@ func (c *csvColumns) get(cells []string, col string) string {
 
 // parse turns one CSV row into a row.
 func (c *csvColumns) parse(num int, cells []string) *row {
-	r := &row{num: num, cells: cells}
-	get := func(col string) string { return c.get(cells, col) }
-	r.setAgent(ColAgentID, get(ColAgentID))
-	r.setStart(ColContactStartTimeMs, get(ColContactStartTimeMs))
-	tzCol := ColTimeZone
-	if _, ok := c.idx[ColClientTimeZone]; ok {
-		tzCol = ColClientTimeZone
-	}
-	r.setTimeZone(c.zones, tzCol, get(tzCol))
-	r.assocCallID = r.text(ColAssocCallID, get(ColAssocCallID), maxAssocCallID)
-	r.callID = r.text(ColCallID, get(ColCallID), maxCallID)
-	r.called = r.text(ColCalledAddress, get(ColCalledAddress), maxAddress)
-	r.calling = r.text(ColCallingAddress, get(ColCallingAddress), maxAddress)
-	r.line = r.text(ColLine, get(ColLine), maxAddress)
-	r.setDirection(ColDirection, get(ColDirection))
-	for _, m := range c.meta {
-		if m.i < len(cells) {
-			r.setMetadata(header(m), m.name, cells[m.i])
-		}
-	}
-	r.addRecording(ColRecording1, get(ColRecording1), 0)
-	off, ok := r.millis(ColRecording2Offset, get(ColRecording2Offset))
-	if ok && strings.TrimSpace(get(ColRecording2)) == "" {
-		r.fail(ColRecording2Offset, "given without a %s", ColRecording2)
-	}
-	r.addRecording(ColRecording2, get(ColRecording2), off)
-	r.addRecording(ColRecording3, get(ColRecording3), 0)
-	r.addRecording(ColAudioLocation, get(ColAudioLocation), r.offset(ColAudioStartTimeMs, get(ColAudioStartTimeMs)))
-	r.addRecording(ColScreenLocation, get(ColScreenLocation), r.offset(ColScreenStartTimeMs, get(ColScreenStartTimeMs)))
-	r.checkRecordings()
+	r := &row{}
+	c.parseInto(r, num, cells)
 	return r
 }
 
-func header(m metaColumn) string { return MetadataPrefix + m.name }
+// parseInto fills r (reusing its recordings slice) from one CSV row.
+func (c *csvColumns) parseInto(r *row, num int, cells []string) {
+	*r = row{num: num, cells: cells, recs: r.recs[:0], metadata: r.metadata[:0]}
+	get := func(col int) string { return c.get(cells, col) }
+	r.setAgent(ColAgentID, get(iAgentID))
+	r.setStart(ColContactStartTimeMs, get(iContactStartTimeMs))
+	tzCol, tz := ColTimeZone, get(iTimeZone)
+	if c.pos[iClientTimeZone] >= 0 {
+		tzCol, tz = ColClientTimeZone, get(iClientTimeZone)
+	}
+	r.setTimeZone(c.zones, tzCol, tz)
+	r.assocCallID = r.text(ColAssocCallID, get(iAssocCallID), maxAssocCallID)
+	r.callID = r.text(ColCallID, get(iCallID), maxCallID)
+	r.called = r.text(ColCalledAddress, get(iCalledAddress), maxAddress)
+	r.calling = r.text(ColCallingAddress, get(iCallingAddress), maxAddress)
+	r.line = r.text(ColLine, get(iLine), maxAddress)
+	r.setDirection(ColDirection, get(iDirection))
+	for _, m := range c.meta {
+		if m.i < len(cells) {
+			r.setMetadata(m.name, cells[m.i])
+		}
+	}
+	r.addRecording(ColRecording1, get(iRecording1), 0)
+	off, ok := r.millis(ColRecording2Offset, get(iRecording2Offset))
+	if ok && strings.TrimSpace(get(iRecording2)) == "" {
+		r.fail(ColRecording2Offset, "given without a %s", ColRecording2)
+	}
+	r.addRecording(ColRecording2, get(iRecording2), off)
+	r.addRecording(ColRecording3, get(iRecording3), 0)
+	r.addRecording(ColAudioLocation, get(iAudioLocation), r.offset(ColAudioStartTimeMs, get(iAudioStartTimeMs)))
+	r.addRecording(ColScreenLocation, get(iScreenLocation), r.offset(ColScreenStartTimeMs, get(iScreenStartTimeMs)))
+	r.checkRecordings()
+}
 
 // offset turns a recording's absolute start time into its offset from the
 // contact's start (0 when either is unknown).
@@ -109,6 +151,8 @@ func (r *row) offset(col, v string) int64 {
 
 // readCSV reads a contacts CSV, calling fn for every row in order. It
 // returns the header, or an EINVALID error for a file that is unusable.
+// The row and its cells are reused: fn must copy what it keeps (strings
+// are safe to keep; the cells slice is not).
 func readCSV(rd io.Reader, fn func(*row) error) ([]string, error) {
 	cr, err := csvio.NewReader(rd)
 	if err != nil {
@@ -118,6 +162,8 @@ func readCSV(rd io.Reader, fn func(*row) error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	cr.ReuseRecord()
+	r := &row{}
 	for {
 		rec, err := cr.Next()
 		if errors.Is(err, io.EOF) {
@@ -126,14 +172,45 @@ func readCSV(rd io.Reader, fn func(*row) error) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		var r *row
 		if rec.Err != "" {
-			r = &row{num: rec.Num, cells: rec.Cells, err: rec.Err}
+			*r = row{num: rec.Num, cells: rec.Cells, err: rec.Err, recs: r.recs[:0], metadata: r.metadata[:0]}
 		} else {
-			r = cols.parse(rec.Num, rec.Cells)
+			cols.parseInto(r, rec.Num, rec.Cells)
 		}
 		if err := fn(r); err != nil {
 			return nil, err
+		}
+	}
+}
+
+// scanCSV is the importer's first, light pass: it checks the header, counts
+// rows and collects the recording names, without validating rows.
+func scanCSV(rd io.Reader, refs map[string]bool) ([]string, int, error) {
+	cr, err := csvio.NewReader(rd)
+	if err != nil {
+		return nil, 0, pipeline.Invalid("%v", err)
+	}
+	cols, err := mapCSVHeader(cr.Header())
+	if err != nil {
+		return nil, 0, err
+	}
+	cr.ReuseRecord()
+	rows := 0
+	for {
+		rec, err := cr.Next()
+		if errors.Is(err, io.EOF) {
+			return cr.Header(), rows, nil
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if rows++; rows > maxRows {
+			return nil, 0, pipeline.Invalid("more than %d rows: a contacts file holds at most %d", maxRows, maxRows)
+		}
+		for _, col := range recordingColumns {
+			if loc := strings.TrimSpace(cols.get(rec.Cells, col)); loc != "" && !refs[loc] {
+				refs[loc] = true
+			}
 		}
 	}
 }

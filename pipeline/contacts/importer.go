@@ -71,19 +71,9 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 		return err
 	}
 	refs := map[string]bool{}
-	total := 0
-	header, err := readMeta(meta, func(r *row) error {
-		total++
-		for _, rc := range r.recs {
-			refs[rc.location] = true
-		}
-		return nil
-	})
+	header, total, err := scanMeta(meta, refs)
 	if err != nil {
 		return err
-	}
-	if total > maxRows {
-		return pipeline.Invalid("%d rows: a contacts file holds at most %d", total, maxRows)
 	}
 	if err := run.Begin(ctx, header, total); err != nil {
 		return err
@@ -153,15 +143,19 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 	parseErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		cur := batch{}
+		// Contacts and their recordings come from per-batch slabs: one
+		// allocation a batch instead of two a row.
+		var sl slabs
+		sl.reset(im.batch)
+		cur := batch{contacts: make([]*bulkd.Contact, 0, im.batch)}
 		_, err := readMeta(meta, func(r *row) error {
 			if r.num <= job.RowsDone {
 				return nil
 			}
-			if c := im.contact(job, r, agents, stored); c != nil {
+			if c := im.contact(job, r, agents, stored, &sl); c != nil {
 				cur.contacts = append(cur.contacts, c)
 			} else {
-				cur.p.Failures = append(cur.p.Failures, bulkd.RowFailure{Row: r.num, Cells: r.cells, Message: r.err})
+				cur.p.Failures = append(cur.p.Failures, bulkd.RowFailure{Row: r.num, Cells: slices.Clone(r.cells), Message: r.err})
 			}
 			if len(cur.contacts)+len(cur.p.Failures) >= im.batch {
 				cur.p.Done = r.num
@@ -171,6 +165,7 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 					return ctx.Err()
 				}
 				cur = batch{contacts: make([]*bulkd.Contact, 0, im.batch)}
+				sl.reset(im.batch)
 			}
 			return nil
 		})
@@ -196,7 +191,7 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 }
 
 // contact builds the contact for a row, or sets r.err and returns nil.
-func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored map[string]stored) *bulkd.Contact {
+func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored map[string]stored, sl *slabs) *bulkd.Contact {
 	if r.err != "" {
 		return nil
 	}
@@ -205,15 +200,16 @@ func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored ma
 		r.fail("AgentId", "%s", msg)
 		return nil
 	}
-	c := &bulkd.Contact{
+	c := sl.contact()
+	*c = bulkd.Contact{
 		ID: bulkd.ContactID(job.ID, r.num), AgentID: agentID, CallID: r.callID, AssocCallID: r.assocCallID,
 		StartTimeMs: r.startMs, Direction: r.direction, CalledAddress: r.called, CallingAddress: r.calling,
-		Line: r.line, TimeZone: r.tz, Metadata: r.metadata, JobID: job.ID, Row: r.num, Complete: true,
+		Line: r.line, TimeZone: r.tz, Metadata: sl.metadata(r.metadata), JobID: job.ID, Row: r.num, Complete: true,
 	}
 	if !r.hasStart {
 		c.StartTimeMs = job.CreatedAt.UnixMilli() // the upload time, as the seed says
 	}
-	c.Recordings = make([]bulkd.Recording, 0, len(r.recs))
+	c.Recordings = sl.recordings(len(r.recs))
 	for _, rc := range r.recs {
 		rec := bulkd.Recording{Location: rc.location, Media: rc.media, OffsetMs: rc.offsetMs}
 		s, ok := stored[rc.location]
@@ -232,6 +228,74 @@ func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored ma
 		c.Recordings = append(c.Recordings, rec)
 	}
 	return c
+}
+
+// scanMeta is the first pass over a metadata file: its header, its row
+// count, and the recordings it names (into refs).
+func scanMeta(path string, refs map[string]bool) ([]string, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("open %s: %w", filepath.Base(path), err)
+	}
+	defer f.Close()
+	if !strings.EqualFold(filepath.Ext(path), ".json") {
+		return scanCSV(f, refs)
+	}
+	total := 0
+	err = readJSON(f, func(r *row) error {
+		total++
+		for _, rc := range r.recs {
+			refs[rc.location] = true
+		}
+		return nil
+	})
+	return jsonHeader, total, err
+}
+
+// slabs hands out a batch's contacts and recordings from shared arrays. A
+// slab is never reused once handed out: the batch owns it.
+type slabs struct {
+	contacts []bulkd.Contact
+	recs     []bulkd.Recording
+	fields   []bulkd.Field
+}
+
+func (s *slabs) reset(n int) {
+	s.contacts = make([]bulkd.Contact, 0, n)
+	s.recs = make([]bulkd.Recording, 0, n+n/2)
+	s.fields = make([]bulkd.Field, 0, n)
+}
+
+// metadata copies a row's (reused) metadata into the slab.
+func (s *slabs) metadata(m bulkd.Metadata) bulkd.Metadata {
+	if len(m) == 0 {
+		return bulkd.Metadata{}
+	}
+	if cap(s.fields)-len(s.fields) < len(m) {
+		s.fields = make([]bulkd.Field, 0, max(cap(s.fields), len(m)))
+	}
+	start := len(s.fields)
+	s.fields = append(s.fields, m...)
+	return s.fields[start:len(s.fields):len(s.fields)]
+}
+
+func (s *slabs) contact() *bulkd.Contact {
+	if len(s.contacts) == cap(s.contacts) {
+		s.contacts = make([]bulkd.Contact, 0, cap(s.contacts))
+	}
+	s.contacts = s.contacts[:len(s.contacts)+1]
+	return &s.contacts[len(s.contacts)-1]
+}
+
+// recordings returns an empty slice with room for n, which a later call
+// will not overwrite.
+func (s *slabs) recordings(n int) []bulkd.Recording {
+	if cap(s.recs)-len(s.recs) < n {
+		s.recs = make([]bulkd.Recording, 0, max(cap(s.recs), n))
+	}
+	out := s.recs[len(s.recs) : len(s.recs) : len(s.recs)+n]
+	s.recs = s.recs[:len(s.recs)+n]
+	return out
 }
 
 // readMeta reads a CSV or JSON metadata file, calling fn per row.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/bulkd/bulkd/pipeline"
@@ -123,11 +125,11 @@ func parseJSON(zones zoneCache, num int, raw []byte) *row {
 	r.calling = r.text("Calling", string(firstOf(c.Calling, c.CallingAddress)), maxAddress)
 	r.line = r.text("Line", string(c.Line), maxAddress)
 	r.setDirection("Direction", string(c.Direction))
-	for name, v := range c.CustomMetadata {
+	for _, name := range slices.Sorted(maps.Keys(c.CustomMetadata)) {
 		if n := len([]rune(name)); n == 0 || n > maxMetaName {
 			r.fail("CustomMetadata", "field name %q must have 1 to %d characters", name, maxMetaName)
 		}
-		r.setMetadata("CustomMetadata", name, string(v))
+		r.setMetadata(name, string(c.CustomMetadata[name]))
 	}
 	for _, g := range []struct {
 		field string

@@ -77,7 +77,7 @@ type row struct {
 	startMs                              int64
 	hasStart                             bool
 	direction                            int
-	metadata                             map[string]string
+	metadata                             bulkd.Metadata // reused between rows: copy to keep
 	recs                                 []recRef
 }
 
@@ -165,11 +165,8 @@ func (r *row) setTimeZone(zones zoneCache, col, v string) {
 	r.tz = tz
 }
 
-func (r *row) setMetadata(col, name, v string) {
-	if r.metadata == nil {
-		r.metadata = map[string]string{}
-	}
-	r.metadata[name] = v
+func (r *row) setMetadata(name, v string) {
+	r.metadata = append(r.metadata, bulkd.Field{Name: name, Value: v})
 }
 
 // addRecording adds a named recording; start is its absolute start time

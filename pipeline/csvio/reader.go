@@ -76,6 +76,10 @@ func NewReader(r io.Reader) (*Reader, error) {
 	return rd, nil
 }
 
+// ReuseRecord makes Next reuse one cells slice between rows; for a caller
+// that keeps no row past the next call.
+func (r *Reader) ReuseRecord() { r.r.ReuseRecord = true }
+
 // Header returns the header's column names, report columns dropped.
 func (r *Reader) Header() []string { return r.header }
 
