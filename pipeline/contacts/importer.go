@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/media"
@@ -25,7 +26,7 @@ import (
 const maxRows = bulkd.MaxContactRows
 
 // DefaultBatch is how many rows are committed per transaction.
-const DefaultBatch = 8192
+const DefaultBatch = 4096
 
 // Store is what the importer needs of the store.
 type Store interface {
@@ -96,22 +97,53 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 			return err
 		}
 	}
-	stored := map[string]stored{}
-	for _, n := range names {
-		if !present[n] {
-			continue
-		}
-		b, err := im.media.Ingest(filepath.Join(run.Dir, n), n)
-		stored[n] = storedOf(b, err)
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	stored, err := im.ingest(ctx, run.Dir, names, present)
+	if err != nil {
+		return err
 	}
 	agents, err := im.directory(ctx, run.Job.Tenant)
 	if err != nil {
 		return err
 	}
 	return im.commit(ctx, run, meta, agents, stored)
+}
+
+// ingestWorkers is how many recordings are stored at once: storing is
+// mostly waiting for each file's fsync, and those overlap.
+const ingestWorkers = 8
+
+// ingest puts the present recordings into the media store.
+func (im *Importer) ingest(ctx context.Context, dir string, names []string, present map[string]bool) (map[string]stored, error) {
+	var (
+		mu  sync.Mutex
+		out = make(map[string]stored, len(present))
+		wg  sync.WaitGroup
+	)
+	work := make(chan string)
+	for range min(ingestWorkers, max(len(present), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range work {
+				b, err := im.media.Ingest(filepath.Join(dir, n), n)
+				mu.Lock()
+				out[n] = storedOf(b, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, n := range names {
+		if !present[n] {
+			continue
+		}
+		select {
+		case work <- n:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	return out, ctx.Err()
 }
 
 // stored is what became of one recording file.
