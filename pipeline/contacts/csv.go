@@ -185,7 +185,7 @@ func readCSV(rd io.Reader, fn func(*row) error) ([]string, error) {
 
 // scanCSV is the importer's first, light pass: it checks the header, counts
 // rows and collects the recording names, without validating rows.
-func scanCSV(rd io.Reader, refs map[string]bool) ([]string, int, error) {
+func scanCSV(rd io.Reader, refs *refSet) ([]string, int, error) {
 	cr, err := csvio.NewReader(rd)
 	if err != nil {
 		return nil, 0, pipeline.Invalid("%v", err)
@@ -208,8 +208,8 @@ func scanCSV(rd io.Reader, refs map[string]bool) ([]string, int, error) {
 			return nil, 0, pipeline.Invalid("more than %d rows: a contacts file holds at most %d", maxRows, maxRows)
 		}
 		for _, col := range recordingColumns {
-			if loc := strings.TrimSpace(cols.get(rec.Cells, col)); loc != "" && !refs[loc] {
-				refs[loc] = true
+			if loc := strings.TrimSpace(cols.get(rec.Cells, col)); loc != "" {
+				refs.add(loc)
 			}
 		}
 	}

@@ -71,7 +71,7 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if err != nil {
 		return err
 	}
-	refs := map[string]bool{}
+	refs := &refSet{seen: map[string]bool{}}
 	header, total, err := scanMeta(meta, refs)
 	if err != nil {
 		return err
@@ -79,16 +79,15 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if err := run.Begin(ctx, header, total); err != nil {
 		return err
 	}
-	names := sortedKeys(refs)
 	var present map[string]bool
 	if !run.Job.Realtime {
-		if present, err = run.Gather(ctx, names); err != nil {
+		if present, err = run.Gather(ctx, refs.order); err != nil {
 			return err
 		}
 	}
 	var ignored []string
 	for _, n := range append(append([]string{}, run.Job.Media...), unpacked...) {
-		if !refs[n] && !IsMetadata(n) {
+		if !refs.seen[n] && !IsMetadata(n) {
 			ignored = append(ignored, n)
 		}
 	}
@@ -97,54 +96,91 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 			return err
 		}
 	}
-	stored, err := im.ingest(ctx, run.Dir, names, present)
-	if err != nil {
-		return err
-	}
 	agents, err := im.directory(ctx, run.Job.Tenant)
 	if err != nil {
 		return err
 	}
-	return im.commit(ctx, run, meta, agents, stored)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stored := im.ingest(ctx, run.Dir, refs.order, present)
+	err = im.commit(ctx, run, meta, agents, stored)
+	cancel()
+	stored.wait()
+	return err
+}
+
+// refSet is the recordings a file names, in the order rows first name them.
+type refSet struct {
+	seen  map[string]bool
+	order []string
+}
+
+func (s *refSet) add(loc string) {
+	if !s.seen[loc] {
+		s.seen[loc] = true
+		s.order = append(s.order, loc)
+	}
 }
 
 // ingestWorkers is how many recordings are stored at once: storing is
 // mostly waiting for each file's fsync, and those overlap.
 const ingestWorkers = 8
 
-// ingest puts the present recordings into the media store.
-func (im *Importer) ingest(ctx context.Context, dir string, names []string, present map[string]bool) (map[string]stored, error) {
-	var (
-		mu  sync.Mutex
-		out = make(map[string]stored, len(present))
-		wg  sync.WaitGroup
-	)
-	work := make(chan string)
-	for range min(ingestWorkers, max(len(present), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := range work {
-				b, err := im.media.Ingest(filepath.Join(dir, n), n)
-				mu.Lock()
-				out[n] = storedOf(b, err)
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, n := range names {
-		if !present[n] {
-			continue
-		}
-		select {
-		case work <- n:
-		case <-ctx.Done():
+// ingest starts putting the present recordings into the media store, in
+// the order rows first name them, alongside the row pass: a row waits only
+// for its own recordings.
+func (im *Importer) ingest(ctx context.Context, dir string, order []string, present map[string]bool) *recordings {
+	recs := &recordings{byName: make(map[string]*pendingRecording, len(present))}
+	work := make(chan string, len(present))
+	for _, n := range order {
+		if present[n] {
+			recs.byName[n] = &pendingRecording{done: make(chan struct{})}
+			work <- n
 		}
 	}
 	close(work)
-	wg.Wait()
-	return out, ctx.Err()
+	for range min(ingestWorkers, max(len(present), 1)) {
+		recs.wg.Add(1)
+		go func() {
+			defer recs.wg.Done()
+			for n := range work {
+				p := recs.byName[n]
+				if err := ctx.Err(); err != nil {
+					p.res = stored{err: err.Error()}
+				} else {
+					b, err := im.media.Ingest(filepath.Join(dir, n), n)
+					p.res = storedOf(b, err)
+				}
+				close(p.done)
+			}
+		}()
+	}
+	return recs
 }
+
+// recordings are the job's recordings being stored.
+type recordings struct {
+	byName map[string]*pendingRecording
+	wg     sync.WaitGroup
+}
+
+type pendingRecording struct {
+	done chan struct{}
+	res  stored
+}
+
+// get waits for a recording; ok is false when it was not present.
+func (r *recordings) get(name string) (stored, bool) {
+	p, ok := r.byName[name]
+	if !ok {
+		return stored{}, false
+	}
+	<-p.done
+	return p.res, true
+}
+
+// wait returns once every worker has stopped.
+func (r *recordings) wait() { r.wg.Wait() }
 
 // stored is what became of one recording file.
 type stored struct {
@@ -167,7 +203,7 @@ type batch struct {
 
 // commit parses rows after the job's checkpoint into batches on one
 // goroutine and commits them on this one.
-func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, agents *directory, stored map[string]stored) error {
+func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, agents *directory, stored *recordings) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	job := run.Job
@@ -223,7 +259,7 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 }
 
 // contact builds the contact for a row, or sets r.err and returns nil.
-func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored map[string]stored, sl *slabs) *bulkd.Contact {
+func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored *recordings, sl *slabs) *bulkd.Contact {
 	if r.err != "" {
 		return nil
 	}
@@ -244,7 +280,7 @@ func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored ma
 	c.Recordings = sl.recordings(len(r.recs))
 	for _, rc := range r.recs {
 		rec := bulkd.Recording{Location: rc.location, Media: rc.media, OffsetMs: rc.offsetMs}
-		s, ok := stored[rc.location]
+		s, ok := stored.get(rc.location)
 		switch {
 		case ok && s.err != "":
 			r.fail(rc.col, "%s", s.err)
@@ -264,7 +300,7 @@ func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored ma
 
 // scanMeta is the first pass over a metadata file: its header, its row
 // count, and the recordings it names (into refs).
-func scanMeta(path string, refs map[string]bool) ([]string, int, error) {
+func scanMeta(path string, refs *refSet) ([]string, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", filepath.Base(path), err)
@@ -277,7 +313,7 @@ func scanMeta(path string, refs map[string]bool) ([]string, int, error) {
 	err = readJSON(f, func(r *row) error {
 		total++
 		for _, rc := range r.recs {
-			refs[rc.location] = true
+			refs.add(rc.location)
 		}
 		return nil
 	})
@@ -426,13 +462,4 @@ func writeEntry(zf *zip.File, dst string) error {
 		return err
 	}
 	return out.Close()
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
