@@ -153,10 +153,16 @@ func (s *Store) link(path, sha string) error {
 		return fmt.Errorf("media store: %w", err)
 	}
 	err := os.Link(path, dst)
-	if err == nil || errors.Is(err, os.ErrExist) {
+	switch {
+	case errors.Is(err, os.ErrExist):
 		return nil
+	case err != nil:
+		if err := copyInto(path, dst); err != nil {
+			return err
+		}
 	}
-	return copyInto(path, dst)
+	// The new name must survive a crash as surely as the bytes.
+	return fsx.SyncDir(filepath.Dir(dst))
 }
 
 func copyInto(src, dst string) error {
