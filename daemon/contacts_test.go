@@ -306,3 +306,22 @@ func TestContacts_Realtime(t *testing.T) {
 	assert.Contains(t, list[0]["error"], "no authenticated user")
 	assert.Equal(t, "inserted", list[1]["status"])
 }
+
+func TestContacts_NamesOutsideTheFolderAreNeverTaken(t *testing.T) {
+	h := startDaemon(t, t.TempDir(), func(c *config.Config) { c.Watch.MediaWaitDur = 200 * time.Millisecond })
+	h.withAgents("abc")
+	h.withAgents("victim")
+	wav := readFixture(t, "media", "call1.wav")
+	secret := filepath.Join(h.root, "victim", "secret.wav")
+	require.NoError(t, os.WriteFile(secret, wav, 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(h.root, "abc", "sub"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(h.root, "abc", "sub", "x.wav"), wav, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(h.root, "abc", "CONTACT.evil.csv"),
+		[]byte("AgentId,Recording1\n1,../victim/secret.wav\n1,sub/x.wav\n1,..\\victim\\secret.wav\n"), 0o644))
+
+	j := h.waitJobs("abc", 2)[0]
+	assert.Equal(t, "failed", j.State)
+	assert.Equal(t, 3, j.RowsFailed)
+	assert.FileExists(t, secret, "another tenant's file stays where it is")
+	assert.FileExists(t, filepath.Join(h.root, "abc", "sub", "x.wav"))
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/bulkd/bulkd/internal/fsx"
@@ -63,6 +64,9 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 	present := make(map[string]bool, len(names))
 	var missing []string
 	for _, n := range names {
+		if !PlainName(n) {
+			continue // never look outside the job's folders
+		}
 		if _, err := os.Stat(filepath.Join(r.Dir, n)); err == nil {
 			present[n] = true
 		} else if !present[n] {
@@ -151,4 +155,10 @@ func (r *Run) SetIgnored(ctx context.Context, names []string) error {
 		r.Job = j
 	}
 	return err
+}
+
+// PlainName reports whether name is a plain file name: no folder, not "." or
+// "..", so that joining it to a folder stays in that folder.
+func PlainName(name string) bool {
+	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, `/\`+"\x00")
 }

@@ -115,7 +115,13 @@ type refSet struct {
 	order []string
 }
 
+// add records a recording name. Names a row will be failed for (folders,
+// unknown extensions, too long) are left out, so nothing is ever looked for
+// under them.
 func (s *refSet) add(loc string) {
+	if _, ok := media.TypeOf(loc); !ok || !pipeline.PlainName(loc) || len([]rune(loc)) > maxLocation {
+		return
+	}
 	if !s.seen[loc] {
 		s.seen[loc] = true
 		s.order = append(s.order, loc)
@@ -432,7 +438,7 @@ func extract(zipPath, dir string, taken []string) ([]string, error) {
 	var names []string
 	for _, zf := range zr.File {
 		name := filepath.Base(filepath.FromSlash(strings.ReplaceAll(zf.Name, `\`, "/")))
-		if zf.FileInfo().IsDir() || strings.HasPrefix(name, ".") || strings.HasPrefix(zf.Name, "__MACOSX/") {
+		if zf.FileInfo().IsDir() || !pipeline.PlainName(name) || strings.HasPrefix(name, ".") || strings.HasPrefix(zf.Name, "__MACOSX/") {
 			continue
 		}
 		if seen[name] {
