@@ -325,3 +325,18 @@ func TestContacts_NamesOutsideTheFolderAreNeverTaken(t *testing.T) {
 	assert.FileExists(t, secret, "another tenant's file stays where it is")
 	assert.FileExists(t, filepath.Join(h.root, "abc", "sub", "x.wav"))
 }
+
+func TestContacts_AgentsDroppedTogetherAreImportedFirst(t *testing.T) {
+	data := t.TempDir()
+	dir := filepath.Join(data, "gis", "abc")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	// Both present at start-up: the agents file is claimed first (it sorts
+	// first), and the contacts job must not run before it is done.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "AGENTS.seed.csv"), readFixture(t, "contacts", "seed-full", "AGENTS.seed.csv"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "CONTACT.now.csv"), []byte("AgentId,Recording1\nabc\\bunkowm,call1.wav\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "call1.wav"), readFixture(t, "media", "call1.wav"), 0o644))
+	h := startDaemon(t, data)
+	jobs := h.waitJobs("abc", 2)
+	require.Equal(t, "contacts", jobs[0].Kind)
+	assert.Equal(t, "succeeded", jobs[0].State, jobs[0].Error)
+}

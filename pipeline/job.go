@@ -22,6 +22,9 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 	if j.State.Final() {
 		return r.deliver(ctx, j)
 	}
+	if err := r.waitForDependencies(ctx, j); err != nil {
+		return err
+	}
 	j, err = r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
 		j.State = bulkd.StateRunning
 		if j.StartedAt == nil {
@@ -127,4 +130,31 @@ func hashFile(path string) (string, error) {
 // HasReport reports whether j has an error report.
 func HasReport(j *bulkd.Job) bool {
 	return j.RowsFailed > 0 || j.State == bulkd.StateFailed
+}
+
+// dependsOn says which kinds' earlier jobs a kind waits for: contacts name
+// agents, so agents dropped with (or before) contacts are imported first.
+var dependsOn = map[bulkd.Kind][]bulkd.Kind{
+	bulkd.KindContacts: {bulkd.KindAgents},
+}
+
+// waitForDependencies waits until every earlier job of the tenant of a kind
+// j depends on is final.
+func (r *Runner) waitForDependencies(ctx context.Context, j *bulkd.Job) error {
+	for _, kind := range dependsOn[j.Kind] {
+		for _, st := range []bulkd.JobState{bulkd.StateQueued, bulkd.StateRunning} {
+			earlier, err := r.jobs.Jobs(ctx, bulkd.JobFilter{Tenant: j.Tenant, Kind: kind, State: st})
+			if err != nil {
+				return err
+			}
+			for _, e := range earlier {
+				if e.ID < j.ID {
+					if _, err := r.Wait(ctx, e.ID); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,4 +93,74 @@ func TestRunner_ClaimOfMissingFile(t *testing.T) {
 
 	_, err = r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindContacts, Files: []string{"CONTACT.x.csv"}})
 	assert.Equal(t, bulkd.EINVALID, bulkd.ErrorCode(err), "no importer for the kind yet")
+}
+
+// orderImporter records when imports start and end.
+type orderImporter struct {
+	kind bulkd.Kind
+	log  *eventLog
+	hold func() // runs inside Import, before it returns
+}
+
+type eventLog struct {
+	mu     sync.Mutex
+	events []string
+	// contactsStarted is closed when the contacts import starts.
+	contactsStarted chan struct{}
+}
+
+func (l *eventLog) add(e string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, e)
+	if e == "contacts start" {
+		close(l.contactsStarted)
+	}
+}
+
+func (im *orderImporter) Kind() bulkd.Kind { return im.kind }
+
+func (im *orderImporter) Import(ctx context.Context, run *pipeline.Run) error {
+	im.log.add(string(im.kind) + " start")
+	if im.hold != nil {
+		im.hold()
+	}
+	im.log.add(string(im.kind) + " end")
+	return run.Begin(ctx, nil, 0)
+}
+
+func TestRunner_ContactsWaitForEarlierAgents(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	log := &eventLog{contactsStarted: make(chan struct{})}
+	agentsIm := &orderImporter{kind: bulkd.KindAgents, log: log, hold: func() {
+		// Hold the agents job until the contacts job starts (the bug) or a
+		// grace period passes (the contacts job is rightly waiting).
+		select {
+		case <-log.contactsStarted:
+		case <-time.After(300 * time.Millisecond):
+		}
+	}}
+	contactsIm := &orderImporter{kind: bulkd.KindContacts, log: log}
+	origin := t.TempDir()
+	for _, n := range []string{"AGENTS.a.csv", "CONTACT.c.csv"} {
+		require.NoError(t, os.WriteFile(filepath.Join(origin, n), []byte("x\n"), 0o644))
+	}
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, st,
+		[]pipeline.Importer{agentsIm, contactsIm}, hclog.NewNullLogger())
+	require.NoError(t, r.Open(ctx))
+	defer r.Close()
+
+	a, err := r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindAgents, Source: bulkd.SourceFolder, Origin: origin, Files: []string{"AGENTS.a.csv"}})
+	require.NoError(t, err)
+	c, err := r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindContacts, Source: bulkd.SourceFolder, Origin: origin, Files: []string{"CONTACT.c.csv"}})
+	require.NoError(t, err)
+	for _, id := range []uint64{a.ID, c.ID} {
+		j, err := r.Wait(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, bulkd.StateSucceeded, j.State)
+	}
+	assert.Equal(t, []string{"agents start", "agents end", "contacts start", "contacts end"}, log.events)
 }
