@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/contacts"
 )
@@ -53,16 +54,26 @@ func safeName(name string) (string, bool) {
 	return name, name != "" && name != "." && name != ".." && name != "/" && !strings.ContainsRune(name, 0)
 }
 
-// uploadContacts is the Bulk Contact Import API: multipart metadata (CSV,
-// JSON or ZIP) plus recordings, streamed to disk part by part.
-func (s *Server) uploadContacts(w http.ResponseWriter, r *http.Request) {
+// importRequest checks an import request's content type and returns the
+// tenant it acts for; ok is false when an error answer was written.
+func (s *Server) importRequest(w http.ResponseWriter, r *http.Request, contentType string) (string, bool) {
 	t, err := tenant(r)
 	if err != nil {
 		s.Error(w, r, err)
-		return
+		return "", false
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be multipart/form-data, not %q", mt))
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != contentType {
+		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be %s, not %q", contentType, mt))
+		return "", false
+	}
+	return t, true
+}
+
+// uploadContacts is the Bulk Contact Import API: multipart metadata (CSV,
+// JSON or ZIP) plus recordings, streamed to disk part by part.
+func (s *Server) uploadContacts(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.importRequest(w, r, "multipart/form-data")
+	if !ok {
 		return
 	}
 	mr, err := r.MultipartReader()
@@ -97,7 +108,7 @@ func (s *Server) uploadContacts(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		seen[name] = true
-		if err := saveTo(filepath.Join(dir, name), part); err != nil {
+		if err := fsx.CopyTo(filepath.Join(dir, name), part); err != nil {
 			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read part %s: %v", name, err))
 			return
 		}
@@ -129,18 +140,6 @@ func (s *Server) uploadContacts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"job_id": j.ID, "state": j.State, "contacts": results, "ignored": ignored,
 	})
-}
-
-func saveTo(path string, r io.Reader) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // claimAndWait claims c and waits for the job to finish. A job that failed
@@ -213,13 +212,8 @@ func (s *Server) results(r *http.Request, j *bulkd.Job, realtime bool) ([]contac
 // importRealtime is the Real-time Contact API: JSON metadata now, each
 // recording PUT to its upload_url later.
 func (s *Server) importRealtime(w http.ResponseWriter, r *http.Request) {
-	t, err := tenant(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be application/json, not %q", mt))
+	t, ok := s.importRequest(w, r, "application/json")
+	if !ok {
 		return
 	}
 	dir, err := s.uploadDir()
@@ -230,7 +224,7 @@ func (s *Server) importRealtime(w http.ResponseWriter, r *http.Request) {
 	defer os.RemoveAll(dir)
 	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, maxRealtimeBody))
 	first := firstNonSpace(body)
-	if err := saveTo(filepath.Join(dir, "contacts.json"), body); err != nil {
+	if err := fsx.CopyTo(filepath.Join(dir, "contacts.json"), body); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			s.Error(w, r, bulkd.Errorf(ETOOLARGE, "the request is over %d bytes", maxRealtimeBody))
@@ -300,7 +294,7 @@ func (s *Server) putRecording(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, loc)
-	if err := saveTo(path, r.Body); err != nil {
+	if err := fsx.CopyTo(path, r.Body); err != nil {
 		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read body: %v", err))
 		return
 	}

@@ -28,15 +28,9 @@ type agentBuckets struct {
 }
 
 func openAgentBuckets(tx *bolt.Tx, tenant string, create bool) (*agentBuckets, error) {
-	tb := tx.Bucket(bucketTenants).Bucket([]byte(tenant))
-	if tb == nil {
-		if !create {
-			return nil, nil
-		}
-		var err error
-		if tb, err = tx.Bucket(bucketTenants).CreateBucket([]byte(tenant)); err != nil {
-			return nil, fmt.Errorf("create tenant %s: %w", tenant, err)
-		}
+	tb, err := tenantBucket(tx, tenant, create)
+	if tb == nil || err != nil {
+		return nil, err
 	}
 	var ab agentBuckets
 	for _, p := range []struct {
@@ -80,32 +74,23 @@ func (ab *agentBuckets) get(id uint64) (*bulkd.Agent, error) {
 // ApplyAgents creates or updates agents and records the batch's progress in
 // the same transaction. A batch committed already is ignored.
 func (s *Store) ApplyAgents(ctx context.Context, jobID uint64, tenant string, changes []bulkd.AgentChange, p bulkd.Progress) ([]bulkd.RowFailure, error) {
-	var rejected []bulkd.RowFailure
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		rejected = rejected[:0]
-		j, err := getJob(tx, jobID)
-		if err != nil {
-			return err
-		}
-		if p.Done <= j.RowsDone {
-			return nil // committed before a restart
-		}
+	rejected, err := s.applyBatch(ctx, jobID, p, func(tx *bolt.Tx) ([]bulkd.RowFailure, error) {
 		ab, err := openAgentBuckets(tx, tenant, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		now := s.now().UTC()
+		var rejected []bulkd.RowFailure
 		for i := range changes {
 			msg, err := ab.apply(&changes[i], jobID, now)
 			if err != nil {
-				return fmt.Errorf("row %d: %w", changes[i].Row, err)
+				return nil, fmt.Errorf("row %d: %w", changes[i].Row, err)
 			}
 			if msg != "" {
 				rejected = append(rejected, bulkd.RowFailure{Row: changes[i].Row, Cells: changes[i].Cells, Message: msg})
 			}
 		}
-		_, err = commitProgress(tx, jobID, p, rejected)
-		return err
+		return rejected, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apply agents of job %d: %w", jobID, err)

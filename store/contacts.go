@@ -140,15 +140,9 @@ func decodeContact(id uint64, v []byte) (*bulkd.Contact, error) {
 // contactsBucket returns the tenant's contacts bucket (nil when it has none
 // and create is false).
 func contactsBucket(tx *bolt.Tx, tenant string, create bool) (*bolt.Bucket, error) {
-	tb := tx.Bucket(bucketTenants).Bucket([]byte(tenant))
-	if tb == nil {
-		if !create {
-			return nil, nil
-		}
-		var err error
-		if tb, err = tx.Bucket(bucketTenants).CreateBucket([]byte(tenant)); err != nil {
-			return nil, fmt.Errorf("create tenant %s: %w", tenant, err)
-		}
+	tb, err := tenantBucket(tx, tenant, create)
+	if tb == nil || err != nil {
+		return nil, err
 	}
 	if !create {
 		return tb.Bucket(bucketContacts), nil
@@ -158,17 +152,10 @@ func contactsBucket(tx *bolt.Tx, tenant string, create bool) (*bolt.Bucket, erro
 
 // ApplyContacts stores a batch of contacts with the job's progress.
 func (s *Store) ApplyContacts(ctx context.Context, jobID uint64, tenant string, contacts []*bulkd.Contact, p bulkd.Progress) error {
-	err := s.update(ctx, func(tx *bolt.Tx) error {
-		j, err := getJob(tx, jobID)
-		if err != nil {
-			return err
-		}
-		if p.Done <= j.RowsDone {
-			return nil // committed before a restart
-		}
+	_, err := s.applyBatch(ctx, jobID, p, func(tx *bolt.Tx) ([]bulkd.RowFailure, error) {
 		b, err := contactsBucket(tx, tenant, true)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		b.FillPercent = 0.95 // keys are appended in order
 		// bbolt keeps each value (not each key) until commit, so values are
@@ -183,11 +170,10 @@ func (s *Store) ApplyContacts(ctx context.Context, jobID uint64, tenant string, 
 				arena = make([]byte, 0, 1<<20)
 			}
 			if err := b.Put(key[:], val); err != nil {
-				return fmt.Errorf("put contact %d: %w", c.ID, err)
+				return nil, fmt.Errorf("put contact %d: %w", c.ID, err)
 			}
 		}
-		_, err = commitProgress(tx, jobID, p, nil)
-		return err
+		return nil, nil
 	})
 	if err != nil {
 		return fmt.Errorf("apply contacts of job %d: %w", jobID, err)

@@ -102,36 +102,51 @@ func (s *Store) UpdateJob(ctx context.Context, id uint64, fn func(*bulkd.Job) er
 
 // CommitProgress records a batch that stored no records of its own.
 func (s *Store) CommitProgress(ctx context.Context, id uint64, p bulkd.Progress) error {
-	return s.update(ctx, func(tx *bolt.Tx) error {
-		_, err := commitProgress(tx, id, p, nil)
-		return err
-	})
+	_, err := s.applyBatch(ctx, id, p, nil)
+	return err
 }
 
-// commitProgress adds a batch's outcome to its job inside tx. It reports
-// false, writing nothing, when the batch was committed already.
-func commitProgress(tx *bolt.Tx, id uint64, p bulkd.Progress, rejected []bulkd.RowFailure) (bool, error) {
-	j, err := getJob(tx, id)
+// applyBatch runs apply (which stores a batch's records and returns the rows
+// it rejected) and records the batch's progress, in one transaction. A batch
+// committed already, before a restart, is skipped whole: this is what makes
+// a resumed job import each row exactly once.
+func (s *Store) applyBatch(ctx context.Context, id uint64, p bulkd.Progress, apply func(*bolt.Tx) ([]bulkd.RowFailure, error)) ([]bulkd.RowFailure, error) {
+	var rejected []bulkd.RowFailure
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		rejected = nil
+		j, err := getJob(tx, id)
+		if err != nil {
+			return err
+		}
+		if p.Done <= j.RowsDone {
+			return nil
+		}
+		if apply != nil {
+			if rejected, err = apply(tx); err != nil {
+				return err
+			}
+		}
+		return commitProgress(tx, j, p, rejected)
+	})
+	return rejected, err
+}
+
+// commitProgress adds a batch's outcome to its job j inside tx.
+func commitProgress(tx *bolt.Tx, j *bulkd.Job, p bulkd.Progress, rejected []bulkd.RowFailure) error {
+	fb, err := tx.Bucket(bucketFailures).CreateBucketIfNotExists(itob(j.ID))
 	if err != nil {
-		return false, err
-	}
-	if p.Done <= j.RowsDone {
-		return false, nil
-	}
-	fb, err := tx.Bucket(bucketFailures).CreateBucketIfNotExists(itob(id))
-	if err != nil {
-		return false, fmt.Errorf("failures of job %d: %w", id, err)
+		return fmt.Errorf("failures of job %d: %w", j.ID, err)
 	}
 	for _, list := range [][]bulkd.RowFailure{p.Failures, rejected} {
 		for _, f := range list {
 			if err := putJSON(fb, itob(uint64(f.Row)), f); err != nil {
-				return false, err
+				return err
 			}
 		}
 	}
 	j.RowsDone = p.Done
 	j.RowsFailed += len(p.Failures) + len(rejected)
-	return true, putJSON(tx.Bucket(bucketJobs), itob(id), j)
+	return putJSON(tx.Bucket(bucketJobs), itob(j.ID), j)
 }
 
 // RowFailures calls fn for each failed row of the job, in row order.

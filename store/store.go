@@ -127,3 +127,17 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	}
 	return b.Put(key, buf)
 }
+
+// tenantBucket returns the tenant's bucket (nil when it has none and create
+// is false).
+func tenantBucket(tx *bolt.Tx, tenant string, create bool) (*bolt.Bucket, error) {
+	tenants := tx.Bucket(bucketTenants)
+	if tb := tenants.Bucket([]byte(tenant)); tb != nil || !create {
+		return tb, nil
+	}
+	tb, err := tenants.CreateBucket([]byte(tenant))
+	if err != nil {
+		return nil, fmt.Errorf("create tenant %s: %w", tenant, err)
+	}
+	return tb, nil
+}

@@ -81,3 +81,18 @@ func RemoveAll(dir string) error {
 	}
 	return nil
 }
+
+// CopyTo creates (or truncates) path and copies r into it. Unlike
+// WriteAtomic it is not crash-safe: for scratch files such as uploads being
+// received or ZIP entries being unpacked into a work folder.
+func CopyTo(path string, r io.Reader) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

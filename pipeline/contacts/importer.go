@@ -10,7 +10,6 @@ import (
 	"archive/zip"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 )
@@ -459,13 +459,5 @@ func writeEntry(zf *zip.File, dst string) error {
 		return err
 	}
 	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	return fsx.CopyTo(dst, in)
 }
