@@ -139,21 +139,22 @@ var dependsOn = map[bulkd.Kind][]bulkd.Kind{
 }
 
 // waitForDependencies waits until every earlier job of the tenant of a kind
-// j depends on is final.
+// j depends on is done. Every unfinished job is submitted to the runner
+// (Open resubmits them), so the in-memory list is complete.
 func (r *Runner) waitForDependencies(ctx context.Context, j *bulkd.Job) error {
+	var earlier []uint64
+	r.mu.Lock()
 	for _, kind := range dependsOn[j.Kind] {
-		for _, st := range []bulkd.JobState{bulkd.StateQueued, bulkd.StateRunning} {
-			earlier, err := r.jobs.Jobs(ctx, bulkd.JobFilter{Tenant: j.Tenant, Kind: kind, State: st})
-			if err != nil {
-				return err
+		for id, a := range r.active {
+			if id < j.ID && a.Tenant == j.Tenant && a.Kind == kind {
+				earlier = append(earlier, id)
 			}
-			for _, e := range earlier {
-				if e.ID < j.ID {
-					if _, err := r.Wait(ctx, e.ID); err != nil {
-						return err
-					}
-				}
-			}
+		}
+	}
+	r.mu.Unlock()
+	for _, id := range earlier {
+		if _, err := r.Wait(ctx, id); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -56,7 +56,8 @@ type Runner struct {
 	sem    chan struct{}
 
 	mu      sync.Mutex
-	lanes   map[string][]uint64 // tenant\0kind → queued job ids; present while a lane goroutine runs
+	lanes   map[string][]uint64   // tenant\0kind → queued job ids; present while a lane goroutine runs
+	active  map[uint64]*bulkd.Job // submitted and not yet done
 	waiters map[uint64][]chan struct{}
 }
 
@@ -74,6 +75,7 @@ func NewRunner(cfg Config, jobs bulkd.JobStore, importers []Importer, logger hcl
 		sem:       make(chan struct{}, cfg.Parallel),
 		lanes:     make(map[string][]uint64),
 		waiters:   make(map[uint64][]chan struct{}),
+		active:    make(map[uint64]*bulkd.Job),
 	}
 	for _, im := range importers {
 		r.importers[im.Kind()] = im
@@ -259,6 +261,7 @@ func (r *Runner) working(id uint64) bool {
 func (r *Runner) done(id uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	delete(r.active, id)
 	for _, ch := range r.waiters[id] {
 		close(ch)
 	}
@@ -272,6 +275,7 @@ func (r *Runner) submit(j *bulkd.Job) {
 	key := laneKey(j)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.active[j.ID] = &bulkd.Job{ID: j.ID, Tenant: j.Tenant, Kind: j.Kind}
 	q, running := r.lanes[key]
 	r.lanes[key] = append(q, j.ID)
 	if running {
