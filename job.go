@@ -113,7 +113,9 @@ type JobFilter struct {
 	Tenant string
 	Kind   Kind
 	State  JobState
-	Limit  int
+	// Unfinished keeps only jobs in a state that is not final.
+	Unfinished bool
+	Limit      int
 }
 
 // JobStore keeps jobs, their row failures and the digests of imported files.

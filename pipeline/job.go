@@ -22,9 +22,6 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 	if j.State.Final() {
 		return r.deliver(ctx, j)
 	}
-	if err := r.waitForDependencies(ctx, j); err != nil {
-		return err
-	}
 	j, err = r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
 		j.State = bulkd.StateRunning
 		if j.StartedAt == nil {
@@ -44,11 +41,7 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 		}
 		state, msg = bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err)
 	}
-	if err := r.finish(ctx, id, state, msg); err != nil {
-		return err
-	}
-	j, err = r.jobs.Job(ctx, id)
-	if err != nil {
+	if j, err = r.finish(ctx, id, state, msg); err != nil {
 		return err
 	}
 	r.log.Info("job done", "job", id, "tenant", j.Tenant, "file", j.File, "state", j.State,
@@ -101,9 +94,9 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 	}
 }
 
-// finish commits a job's final state.
-func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, msg string) error {
-	_, err := r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
+// finish commits a job's final state and returns the job.
+func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, msg string) (*bulkd.Job, error) {
+	return r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
 		now := r.now().UTC()
 		j.State, j.Error, j.FinishedAt = state, msg, &now
 		if j.StartedAt == nil {
@@ -111,7 +104,6 @@ func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, ms
 		}
 		return nil
 	})
-	return err
 }
 
 func hashFile(path string) (string, error) {
@@ -138,23 +130,27 @@ var dependsOn = map[bulkd.Kind][]bulkd.Kind{
 	bulkd.KindContacts: {bulkd.KindAgents},
 }
 
-// waitForDependencies waits until every earlier job of the tenant of a kind
-// j depends on is done. Every unfinished job is submitted to the runner
-// (Open resubmits them), so the in-memory list is complete.
-func (r *Runner) waitForDependencies(ctx context.Context, j *bulkd.Job) error {
-	var earlier []uint64
+// waitForDependencies waits until every earlier job of the same tenant of
+// a kind job id depends on is done. Every unfinished job is submitted to the
+// runner (Open resubmits them), so the in-memory list is complete.
+func (r *Runner) waitForDependencies(ctx context.Context, id uint64) error {
+	var earlier []*pending
 	r.mu.Lock()
-	for _, kind := range dependsOn[j.Kind] {
-		for id, a := range r.active {
-			if id < j.ID && a.Tenant == j.Tenant && a.Kind == kind {
-				earlier = append(earlier, id)
+	if p := r.active[id]; p != nil {
+		for _, kind := range dependsOn[p.kind] {
+			for eid, e := range r.active {
+				if eid < id && e.tenant == p.tenant && e.kind == kind {
+					earlier = append(earlier, e)
+				}
 			}
 		}
 	}
 	r.mu.Unlock()
-	for _, id := range earlier {
-		if _, err := r.Wait(ctx, id); err != nil {
-			return err
+	for _, e := range earlier {
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
 	return nil

@@ -99,7 +99,7 @@ func TestRunner_ClaimOfMissingFile(t *testing.T) {
 type orderImporter struct {
 	kind bulkd.Kind
 	log  *eventLog
-	hold func() // runs inside Import, before it returns
+	hold func(*pipeline.Run) // runs inside Import, before it returns
 }
 
 type eventLog struct {
@@ -123,7 +123,7 @@ func (im *orderImporter) Kind() bulkd.Kind { return im.kind }
 func (im *orderImporter) Import(ctx context.Context, run *pipeline.Run) error {
 	im.log.add(string(im.kind) + " start")
 	if im.hold != nil {
-		im.hold()
+		im.hold(run)
 	}
 	im.log.add(string(im.kind) + " end")
 	return run.Begin(ctx, nil, 0)
@@ -135,7 +135,7 @@ func TestRunner_ContactsWaitForEarlierAgents(t *testing.T) {
 	require.NoError(t, err)
 	defer st.Close()
 	log := &eventLog{contactsStarted: make(chan struct{})}
-	agentsIm := &orderImporter{kind: bulkd.KindAgents, log: log, hold: func() {
+	agentsIm := &orderImporter{kind: bulkd.KindAgents, log: log, hold: func(*pipeline.Run) {
 		// Hold the agents job until the contacts job starts (the bug) or a
 		// grace period passes (the contacts job is rightly waiting).
 		select {
@@ -163,4 +163,49 @@ func TestRunner_ContactsWaitForEarlierAgents(t *testing.T) {
 		assert.Equal(t, bulkd.StateSucceeded, j.State)
 	}
 	assert.Equal(t, []string{"agents start", "agents end", "contacts start", "contacts end"}, log.events)
+}
+
+func TestRunner_WaitingForDependenciesHoldsNoSlot(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	log := &eventLog{contactsStarted: make(chan struct{})}
+	release := make(chan struct{})
+	agentsIm := &orderImporter{kind: bulkd.KindAgents, log: log, hold: func(run *pipeline.Run) {
+		if run.Job.File == "AGENTS.first.csv" {
+			<-release
+		}
+	}}
+	origin := t.TempDir()
+	names := []string{"AGENTS.first.csv", "AGENTS.second.csv", "CONTACT.c.csv"}
+	for _, n := range names {
+		require.NoError(t, os.WriteFile(filepath.Join(origin, n), []byte("x\n"), 0o644))
+	}
+	// One slot: while the first agents job holds it, the second waits in its
+	// lane and the contacts job waits for both. Were the contacts job to take
+	// the slot freed by the first and then wait for the second, nothing could
+	// run again.
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work"), Parallel: 1}, st,
+		[]pipeline.Importer{agentsIm, &orderImporter{kind: bulkd.KindContacts, log: log}}, hclog.NewNullLogger())
+	require.NoError(t, r.Open(ctx))
+	defer r.Close()
+	var ids []uint64
+	for _, n := range names {
+		kind := bulkd.KindAgents
+		if n == "CONTACT.c.csv" {
+			kind = bulkd.KindContacts
+		}
+		j, err := r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: kind, Source: bulkd.SourceFolder, Origin: origin, Files: []string{n}})
+		require.NoError(t, err)
+		ids = append(ids, j.ID)
+	}
+	close(release)
+	for _, id := range ids {
+		j, err := r.Wait(ctx, id)
+		require.NoError(t, err, "job %d never finished", id)
+		assert.Equal(t, bulkd.StateSucceeded, j.State)
+	}
+	assert.Equal(t, "contacts start", log.events[4], "contacts ran after both agents jobs: %v", log.events)
 }

@@ -55,10 +55,16 @@ type Runner struct {
 	wg     sync.WaitGroup
 	sem    chan struct{}
 
-	mu      sync.Mutex
-	lanes   map[string][]uint64   // tenant\0kind → queued job ids; present while a lane goroutine runs
-	active  map[uint64]*bulkd.Job // submitted and not yet done
-	waiters map[uint64][]chan struct{}
+	mu     sync.Mutex
+	lanes  map[string][]uint64 // tenant\0kind → queued job ids; present while a lane goroutine runs
+	active map[uint64]*pending // submitted and not yet done
+}
+
+// pending is a job submitted to the runner and not yet final and delivered.
+type pending struct {
+	tenant string
+	kind   bulkd.Kind
+	done   chan struct{} // closed once the job is final and delivered
 }
 
 // NewRunner returns a Runner over jobs with one importer per kind.
@@ -74,8 +80,7 @@ func NewRunner(cfg Config, jobs bulkd.JobStore, importers []Importer, logger hcl
 		importers: make(map[bulkd.Kind]Importer),
 		sem:       make(chan struct{}, cfg.Parallel),
 		lanes:     make(map[string][]uint64),
-		waiters:   make(map[uint64][]chan struct{}),
-		active:    make(map[uint64]*bulkd.Job),
+		active:    make(map[uint64]*pending),
 	}
 	for _, im := range importers {
 		r.importers[im.Kind()] = im
@@ -94,23 +99,21 @@ func (r *Runner) Open(ctx context.Context) error {
 	if err := os.MkdirAll(r.cfg.WorkDir, 0o755); err != nil {
 		return fmt.Errorf("create work folder: %w", err)
 	}
-	for _, st := range []bulkd.JobState{bulkd.StateRunning, bulkd.StateQueued} {
-		jobs, err := r.jobs.Jobs(ctx, bulkd.JobFilter{State: st})
-		if err != nil {
-			return fmt.Errorf("recover jobs: %w", err)
-		}
-		for i := len(jobs) - 1; i >= 0; i-- { // oldest first
-			j := jobs[i]
-			if err := r.move(j); err != nil {
-				r.log.Error("job lost its files", "job", j.ID, "error", err)
-				if err := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); err != nil {
-					return err
-				}
-				continue
+	jobs, err := r.jobs.Jobs(ctx, bulkd.JobFilter{Unfinished: true})
+	if err != nil {
+		return fmt.Errorf("recover jobs: %w", err)
+	}
+	for i := len(jobs) - 1; i >= 0; i-- { // oldest first, as they were claimed
+		j := jobs[i]
+		if err := r.move(j); err != nil {
+			r.log.Error("job lost its files", "job", j.ID, "error", err)
+			if _, err := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); err != nil {
+				return err
 			}
-			r.log.Info("resuming job", "job", j.ID, "tenant", j.Tenant, "file", j.File, "rows_done", j.RowsDone)
-			r.submit(j)
+			continue
 		}
+		r.log.Info("resuming job", "job", j.ID, "tenant", j.Tenant, "file", j.File, "rows_done", j.RowsDone)
+		r.submit(j)
 	}
 	entries, err := os.ReadDir(r.cfg.WorkDir)
 	if err != nil {
@@ -181,7 +184,7 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 		// The store says claimed but the file is where it was: fail the job
 		// so it is not resumed, drop its (empty) work folder so it is not
 		// delivered, and leave the file for the next scan.
-		if ferr := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); ferr != nil {
+		if _, ferr := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); ferr != nil {
 			r.log.Error("cannot record failed claim", "job", j.ID, "error", ferr)
 		} else if rerr := os.Remove(r.workDir(j.ID)); rerr != nil && !os.IsNotExist(rerr) {
 			r.log.Error("cannot remove work folder of failed claim", "job", j.ID, "error", rerr)
@@ -218,54 +221,30 @@ func (r *Runner) move(j *bulkd.Job) error {
 	return fsx.SyncDir(dir)
 }
 
-// Wait blocks until job id is final and delivered, or ctx ends.
+// Wait blocks until job id is final and delivered, or ctx ends. A job the
+// runner is not working on is returned as stored.
 func (r *Runner) Wait(ctx context.Context, id uint64) (*bulkd.Job, error) {
-	ch := make(chan struct{})
 	r.mu.Lock()
-	r.waiters[id] = append(r.waiters[id], ch)
+	p := r.active[id]
 	r.mu.Unlock()
-	defer func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		ws := r.waiters[id]
-		for i, w := range ws {
-			if w == ch {
-				r.waiters[id] = append(ws[:i], ws[i+1:]...)
-				break
-			}
+	if p != nil {
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-		if len(r.waiters[id]) == 0 {
-			delete(r.waiters, id)
-		}
-	}()
-	// Registered before looking, so a job finishing in between is not missed.
-	j, err := r.jobs.Job(ctx, id)
-	if err != nil || (j.State.Final() && !r.working(id)) {
-		return j, err
 	}
-	select {
-	case <-ch:
-		return r.jobs.Job(ctx, id)
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return r.jobs.Job(ctx, id)
 }
 
-// working reports whether a job's work folder still exists.
-func (r *Runner) working(id uint64) bool {
-	_, err := os.Stat(r.workDir(id))
-	return err == nil
-}
-
-// done wakes the waiters of job id.
+// done marks job id finished and wakes its waiters.
 func (r *Runner) done(id uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.active, id)
-	for _, ch := range r.waiters[id] {
-		close(ch)
+	if p := r.active[id]; p != nil {
+		close(p.done)
+		delete(r.active, id)
 	}
-	delete(r.waiters, id)
 }
 
 func laneKey(j *bulkd.Job) string { return j.Tenant + "\x00" + string(j.Kind) }
@@ -275,7 +254,7 @@ func (r *Runner) submit(j *bulkd.Job) {
 	key := laneKey(j)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.active[j.ID] = &bulkd.Job{ID: j.ID, Tenant: j.Tenant, Kind: j.Kind}
+	r.active[j.ID] = &pending{tenant: j.Tenant, kind: j.Kind, done: make(chan struct{})}
 	q, running := r.lanes[key]
 	r.lanes[key] = append(q, j.ID)
 	if running {
@@ -299,6 +278,11 @@ func (r *Runner) drain(key string) {
 		r.lanes[key] = q[1:]
 		r.mu.Unlock()
 
+		// Wait for dependencies before taking a slot: a job holding a slot
+		// while it waits could starve the very jobs it waits for.
+		if err := r.waitForDependencies(r.ctx, id); err != nil {
+			continue
+		}
 		select {
 		case r.sem <- struct{}{}:
 		case <-r.ctx.Done():

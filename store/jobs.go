@@ -61,7 +61,8 @@ func (s *Store) Jobs(ctx context.Context, f bulkd.JobFilter) ([]*bulkd.Job, erro
 			if err := json.Unmarshal(v, &j); err != nil {
 				return fmt.Errorf("decode job %d: %w", btoi(k), err)
 			}
-			if (f.Tenant != "" && j.Tenant != f.Tenant) || (f.Kind != "" && j.Kind != f.Kind) || (f.State != "" && j.State != f.State) {
+			if (f.Tenant != "" && j.Tenant != f.Tenant) || (f.Kind != "" && j.Kind != f.Kind) ||
+				(f.State != "" && j.State != f.State) || (f.Unfinished && j.State.Final()) {
 				continue
 			}
 			out = append(out, &j)

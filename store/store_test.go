@@ -129,6 +129,11 @@ func TestStore_DigestsAndPurge(t *testing.T) {
 		assert.Equal(t, tc.want != 0, ok)
 	}
 
+	unfinished, err := s.Jobs(ctx, bulkd.JobFilter{Unfinished: true})
+	require.NoError(t, err)
+	require.Len(t, unfinished, 1, "succeeded, partial and failed jobs are finished")
+	assert.Equal(t, running.ID, unfinished[0].ID)
+
 	n, err := s.PurgeJobs(ctx, now.Add(-24*time.Hour))
 	require.NoError(t, err)
 	assert.Equal(t, 1, n)
