@@ -76,39 +76,18 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 	if len(missing) == 0 || r.Job.Source != bulkd.SourceFolder || r.Job.Origin == "" {
 		return present, nil
 	}
-	type seen struct {
-		size  int64
-		mtime time.Time
-		since time.Time
-	}
-	stable := map[string]*seen{}
-	settle, now := r.runner.cfg.Settle, r.runner.now
-	deadline := now().Add(r.runner.cfg.MediaWait)
-	tick := time.NewTicker(min(max(settle/4, 20*time.Millisecond), time.Second))
+	settler := fsx.NewSettler(r.runner.cfg.Settle, r.runner.now)
+	deadline := r.runner.now().Add(r.runner.cfg.MediaWait)
+	tick := time.NewTicker(settler.PollInterval())
 	defer tick.Stop()
 	for {
 		var ready, still []string
 		for _, n := range missing {
-			fi, err := os.Stat(filepath.Join(r.Job.Origin, n))
-			if err != nil || !fi.Mode().IsRegular() {
+			if _, settled := settler.Check(filepath.Join(r.Job.Origin, n)); settled {
+				ready = append(ready, n)
+			} else {
 				still = append(still, n)
-				continue
 			}
-			s := stable[n]
-			if s == nil || s.size != fi.Size() || !s.mtime.Equal(fi.ModTime()) {
-				since := now()
-				if s == nil {
-					since = fsx.StableSince(since, fi.ModTime())
-				}
-				stable[n] = &seen{fi.Size(), fi.ModTime(), since}
-				still = append(still, n)
-				continue
-			}
-			if now().Sub(s.since) < settle || !fsx.OpenExclusive(filepath.Join(r.Job.Origin, n)) {
-				still = append(still, n)
-				continue
-			}
-			ready = append(ready, n)
 		}
 		if len(ready) > 0 {
 			if err := r.take(ctx, ready); err != nil {
@@ -119,7 +98,7 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 			}
 		}
 		missing = still
-		if len(missing) == 0 || !now().Before(deadline) {
+		if len(missing) == 0 || !r.runner.now().Before(deadline) {
 			return present, nil
 		}
 		select {

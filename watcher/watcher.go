@@ -47,16 +47,13 @@ type Config struct {
 // candidate is a matching file being watched until it settles.
 type candidate struct {
 	tenant, dir, name string
-	size              int64
-	mtime             time.Time
-	since             time.Time // when size and mtime were last seen to change
 }
 
 // Watcher watches the tenant folders. Open starts it, Close stops it.
 type Watcher struct {
-	cfg Config
-	log hclog.Logger
-	now func() time.Time
+	cfg     Config
+	log     hclog.Logger
+	settler *fsx.Settler
 
 	fsw    *fsnotify.Watcher
 	cands  map[string]*candidate
@@ -68,7 +65,8 @@ type Watcher struct {
 
 // New returns a Watcher for cfg.
 func New(cfg Config, logger hclog.Logger) *Watcher {
-	return &Watcher{cfg: cfg, log: logger, now: time.Now, cands: map[string]*candidate{}, warned: map[string]bool{}}
+	return &Watcher{cfg: cfg, log: logger, settler: fsx.NewSettler(cfg.Settle, time.Now),
+		cands: map[string]*candidate{}, warned: map[string]bool{}}
 }
 
 // Open creates the root and declared tenant folders, scans them and starts
@@ -113,7 +111,7 @@ func (w *Watcher) Close() error {
 
 func (w *Watcher) loop(ctx context.Context) {
 	defer w.wg.Done()
-	poll := time.NewTicker(min(max(w.cfg.Settle/4, 20*time.Millisecond), time.Second))
+	poll := time.NewTicker(w.settler.PollInterval())
 	defer poll.Stop()
 	rescan := time.NewTicker(w.cfg.Rescan)
 	defer rescan.Stop()
@@ -208,29 +206,19 @@ func (w *Watcher) consider(tenant, dir, name string) {
 	if _, ok := w.cands[path]; ok || !w.cfg.Match(name) {
 		return
 	}
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() {
-		return
-	}
-	w.cands[path] = &candidate{tenant: tenant, dir: dir, name: name, size: fi.Size(), mtime: fi.ModTime(),
-		since: fsx.StableSince(w.now(), fi.ModTime())}
-	w.log.Debug("file seen", "tenant", tenant, "file", name, "size", fi.Size())
+	w.cands[path] = &candidate{tenant: tenant, dir: dir, name: name}
+	w.log.Debug("file seen", "tenant", tenant, "file", name)
 }
 
 // settle takes every candidate that has been stable for the whole window.
 func (w *Watcher) settle(ctx context.Context) {
-	now := w.now()
 	for path, c := range w.cands {
-		fi, err := os.Stat(path)
-		if err != nil {
+		exists, settled := w.settler.Check(path)
+		if !exists {
 			delete(w.cands, path) // gone: renamed away or deleted
 			continue
 		}
-		if fi.Size() != c.size || !fi.ModTime().Equal(c.mtime) {
-			c.size, c.mtime, c.since = fi.Size(), fi.ModTime(), now
-			continue
-		}
-		if now.Sub(c.since) < w.cfg.Settle {
+		if !settled {
 			continue
 		}
 		marker := path + DoneSuffix
@@ -239,19 +227,16 @@ func (w *Watcher) settle(ctx context.Context) {
 				continue
 			}
 		}
-		if !fsx.OpenExclusive(path) {
-			c.since = now // still held by its writer
-			continue
-		}
 		if err := w.cfg.Take(ctx, c.tenant, c.dir, c.name); err != nil {
 			if ctx.Err() != nil {
 				return
 			}
 			w.log.Error("take file", "tenant", c.tenant, "file", c.name, "error", err)
-			c.since = now // try again after another settle window
+			w.settler.Restart(path) // try again after another settle window
 			continue
 		}
 		delete(w.cands, path)
+		w.settler.Forget(path)
 		if w.cfg.DoneMarker {
 			if err := os.Remove(marker); err != nil && !os.IsNotExist(err) {
 				w.log.Warn("remove done marker", "file", marker, "error", err)

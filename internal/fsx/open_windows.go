@@ -6,10 +6,10 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// OpenExclusive reports whether path can be opened with no sharing, which
+// openExclusive reports whether path can be opened with no sharing, which
 // fails while a copy is still writing it. Windows copies keep the source's
 // mtime, so an unchanged size and mtime alone do not prove a copy is done.
-func OpenExclusive(path string) bool {
+func openExclusive(path string) bool {
 	p, err := windows.UTF16PtrFromString(path)
 	if err != nil {
 		return false
@@ -22,7 +22,7 @@ func OpenExclusive(path string) bool {
 	return true
 }
 
-// StableSince returns since when a file seen now with this mtime can be
+// stableSince returns since when a file seen now with this mtime can be
 // taken to have been unchanged. Windows copies keep the source's mtime, so
 // only watching it tells: from now.
-func StableSince(now, _ time.Time) time.Time { return now }
+func stableSince(now, _ time.Time) time.Time { return now }
