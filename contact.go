@@ -88,16 +88,6 @@ type Field struct {
 // builds one per row and a map costs an allocation and hashing each.
 type Metadata []Field
 
-// Get returns the value of the named field.
-func (m Metadata) Get(name string) (string, bool) {
-	for _, f := range m {
-		if f.Name == name {
-			return f.Value, true
-		}
-	}
-	return "", false
-}
-
 // MarshalJSON writes the fields as one JSON object, in order.
 func (m Metadata) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer

@@ -26,7 +26,4 @@ func TestMetadata_JSON(t *testing.T) {
 	}
 	var m bulkd.Metadata
 	assert.Error(t, json.Unmarshal([]byte(`["a"]`), &m))
-	v, ok := bulkd.Metadata{{Name: "a", Value: "1"}}.Get("a")
-	assert.True(t, ok)
-	assert.Equal(t, "1", v)
 }

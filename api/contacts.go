@@ -15,13 +15,13 @@ const (
 	EUNSUPPORTED = "unsupported_media_type"
 )
 
-// contactPath loads the contact named by {tenant} and {id}.
-func (s *Server) contactPath(r *http.Request) (*bulkd.Contact, error) {
+// contactPath loads the tenant's contact named by the {id} path value.
+func (s *Server) contactPath(r *http.Request, tenant string) (*bulkd.Contact, error) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return nil, bulkd.Errorf(bulkd.ENOTFOUND, "contact %q not found", r.PathValue("id"))
 	}
-	return s.Contacts.Contact(r.Context(), r.PathValue("tenant"), id)
+	return s.Contacts.Contact(r.Context(), tenant, id)
 }
 
 func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +57,7 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
-	c, err := s.contactPath(r)
+	c, err := s.contactPath(r, r.PathValue("tenant"))
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -67,7 +67,7 @@ func (s *Server) getContact(w http.ResponseWriter, r *http.Request) {
 
 // getRecording serves a recording's bytes, with Range support.
 func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
-	c, err := s.contactPath(r)
+	c, err := s.contactPath(r, r.PathValue("tenant"))
 	if err != nil {
 		s.Error(w, r, err)
 		return

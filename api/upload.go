@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/bulkd/bulkd"
@@ -272,19 +271,14 @@ func (s *Server) putRecording(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
-	if err != nil {
-		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "contact %q not found", r.PathValue("id")))
-		return
-	}
-	loc := r.PathValue("location")
-	c, err := s.Contacts.Contact(r.Context(), t, id)
+	c, err := s.contactPath(r, t)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	loc := r.PathValue("location")
 	if !slices.ContainsFunc(c.Recordings, func(rec bulkd.Recording) bool { return rec.Location == loc }) {
-		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "contact %d has no recording %q", id, loc))
+		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "contact %d has no recording %q", c.ID, loc))
 		return
 	}
 	dir, err := s.uploadDir()
@@ -303,7 +297,7 @@ func (s *Server) putRecording(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "%v", err))
 		return
 	}
-	c, err = s.Contacts.StoreRecording(r.Context(), t, id, loc, b.Size, b.SHA256)
+	c, err = s.Contacts.StoreRecording(r.Context(), t, c.ID, loc, b.Size, b.SHA256)
 	if err != nil {
 		s.Error(w, r, err)
 		return

@@ -154,15 +154,10 @@ func (r *row) offset(col, v string) int64 {
 // The row and its cells are reused: fn must copy what it keeps (strings
 // are safe to keep; the cells slice is not).
 func readCSV(rd io.Reader, fn func(*row) error) ([]string, error) {
-	cr, err := csvio.NewReader(rd)
-	if err != nil {
-		return nil, pipeline.Invalid("%v", err)
-	}
-	cols, err := mapCSVHeader(cr.Header())
+	cr, cols, err := openCSV(rd)
 	if err != nil {
 		return nil, err
 	}
-	cr.ReuseRecord()
 	r := &row{}
 	for {
 		rec, err := cr.Next()
@@ -183,18 +178,28 @@ func readCSV(rd io.Reader, fn func(*row) error) ([]string, error) {
 	}
 }
 
-// scanCSV is the importer's first, light pass: it checks the header, counts
-// rows and collects the recording names, without validating rows.
-func scanCSV(rd io.Reader, refs *refSet) ([]string, int, error) {
+// openCSV reads and checks a contacts CSV's header; rows are read with
+// one reused cells slice.
+func openCSV(rd io.Reader) (*csvio.Reader, *csvColumns, error) {
 	cr, err := csvio.NewReader(rd)
 	if err != nil {
-		return nil, 0, pipeline.Invalid("%v", err)
+		return nil, nil, pipeline.Invalid("%v", err)
 	}
 	cols, err := mapCSVHeader(cr.Header())
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	cr.ReuseRecord()
+	return cr, cols, nil
+}
+
+// scanCSV is the importer's first, light pass: it checks the header, counts
+// rows and collects the recording names, without validating rows.
+func scanCSV(rd io.Reader, refs *refSet) ([]string, int, error) {
+	cr, cols, err := openCSV(rd)
+	if err != nil {
+		return nil, 0, err
+	}
 	rows := 0
 	for {
 		rec, err := cr.Next()

@@ -222,6 +222,17 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 		var sl slabs
 		sl.reset(im.batch)
 		cur := batch{contacts: make([]*bulkd.Contact, 0, im.batch)}
+		send := func(done int) error {
+			cur.p.Done = done
+			select {
+			case batches <- cur:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			cur = batch{contacts: make([]*bulkd.Contact, 0, im.batch)}
+			sl.reset(im.batch)
+			return nil
+		}
 		_, err := readMeta(meta, func(r *row) error {
 			if r.num <= job.RowsDone {
 				return nil
@@ -232,24 +243,12 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 				cur.p.Failures = append(cur.p.Failures, bulkd.RowFailure{Row: r.num, Cells: slices.Clone(r.cells), Message: r.err})
 			}
 			if len(cur.contacts)+len(cur.p.Failures) >= im.batch {
-				cur.p.Done = r.num
-				select {
-				case batches <- cur:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				cur = batch{contacts: make([]*bulkd.Contact, 0, im.batch)}
-				sl.reset(im.batch)
+				return send(r.num)
 			}
 			return nil
 		})
 		if err == nil && len(cur.contacts)+len(cur.p.Failures) > 0 {
-			cur.p.Done = job.RowsTotal
-			select {
-			case batches <- cur:
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
+			err = send(job.RowsTotal)
 		}
 		parseErr <- err
 	}()
@@ -312,7 +311,7 @@ func scanMeta(path string, refs *refSet) ([]string, int, error) {
 		return nil, 0, fmt.Errorf("open %s: %w", filepath.Base(path), err)
 	}
 	defer f.Close()
-	if !strings.EqualFold(filepath.Ext(path), ".json") {
+	if !isJSON(path) {
 		return scanCSV(f, refs)
 	}
 	total := 0
@@ -379,17 +378,13 @@ func readMeta(path string, fn func(*row) error) ([]string, error) {
 		return nil, fmt.Errorf("open %s: %w", filepath.Base(path), err)
 	}
 	defer f.Close()
-	if strings.EqualFold(filepath.Ext(path), ".json") {
+	if isJSON(path) {
 		return jsonHeader, readJSON(f, fn)
 	}
-	n := 0
-	return readCSV(f, func(r *row) error {
-		if n++; n > maxRows {
-			return pipeline.Invalid("more than %d rows: a contacts file holds at most %d", maxRows, maxRows)
-		}
-		return fn(r)
-	})
+	return readCSV(f, fn) // its row count was checked by the first pass
 }
+
+func isJSON(path string) bool { return strings.EqualFold(filepath.Ext(path), ".json") }
 
 // unpack extracts the job's ZIPs into its work folder (folders flattened)
 // and finds its one metadata file. It returns the metadata file's path and
