@@ -98,6 +98,10 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			kind, ok := pipeline.Match(pipeline.DefaultRoutes, name)
 			return ok && d.runner.Handles(kind)
 		},
+		Rank: func(name string) int {
+			kind, _ := pipeline.Match(pipeline.DefaultRoutes, name)
+			return pipeline.Rank(kind)
+		},
 		Take: d.take,
 	}, d.log.Named("watcher"))
 	if err := d.watcher.Open(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/bulkd/bulkd"
 )
@@ -128,6 +129,17 @@ func HasReport(j *bulkd.Job) bool {
 // agents, so agents dropped with (or before) contacts are imported first.
 var dependsOn = map[bulkd.Kind][]bulkd.Kind{
 	bulkd.KindContacts: {bulkd.KindAgents},
+}
+
+// Rank orders kinds for taking files that arrive together: kinds that
+// others depend on come first (0), the rest after (1).
+func Rank(kind bulkd.Kind) int {
+	for _, deps := range dependsOn {
+		if slices.Contains(deps, kind) {
+			return 0
+		}
+	}
+	return 1
 }
 
 // waitForDependencies waits until every earlier job of the same tenant of

@@ -209,3 +209,8 @@ func TestRunner_WaitingForDependenciesHoldsNoSlot(t *testing.T) {
 	}
 	assert.Equal(t, "contacts start", log.events[4], "contacts ran after both agents jobs: %v", log.events)
 }
+
+func TestRank(t *testing.T) {
+	assert.Less(t, pipeline.Rank(bulkd.KindAgents), pipeline.Rank(bulkd.KindContacts), "contacts name agents")
+	assert.Equal(t, pipeline.Rank(bulkd.KindContacts), pipeline.Rank(bulkd.KindObjects))
+}

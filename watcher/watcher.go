@@ -10,12 +10,14 @@
 package watcher
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"github.com/bulkd/bulkd/internal/fsx"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +41,9 @@ type Config struct {
 	ValidTenant func(string) bool
 	// Match reports whether a file name is one to take.
 	Match func(name string) bool
+	// Rank orders the files that settle in the same check: lower first,
+	// then by name. Nil ranks every file the same.
+	Rank func(name string) int
 	// Take claims a complete file. It is called from one goroutine, one
 	// file at a time; after it returns nil the file is no longer watched.
 	Take func(ctx context.Context, tenant, dir, name string) error
@@ -210,9 +215,11 @@ func (w *Watcher) consider(tenant, dir, name string) {
 	w.log.Debug("file seen", "tenant", tenant, "file", name)
 }
 
-// settle takes every candidate that has been stable for the whole window.
+// settle takes every candidate that has been stable for the whole window,
+// in Rank order, so files that settle together are taken in a known order.
 func (w *Watcher) settle(ctx context.Context) {
-	for path, c := range w.cands {
+	var ready []string
+	for path := range w.cands {
 		exists, settled := w.settler.Check(path)
 		if !exists {
 			delete(w.cands, path) // gone: renamed away or deleted
@@ -221,12 +228,24 @@ func (w *Watcher) settle(ctx context.Context) {
 		if !settled {
 			continue
 		}
-		marker := path + DoneSuffix
 		if w.cfg.DoneMarker {
-			if _, err := os.Stat(marker); err != nil {
+			if _, err := os.Stat(path + DoneSuffix); err != nil {
 				continue
 			}
 		}
+		ready = append(ready, path)
+	}
+	rank := func(path string) int {
+		if w.cfg.Rank == nil {
+			return 0
+		}
+		return w.cfg.Rank(w.cands[path].name)
+	}
+	slices.SortFunc(ready, func(a, b string) int {
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(w.cands[a].name, w.cands[b].name), cmp.Compare(a, b))
+	})
+	for _, path := range ready {
+		c := w.cands[path]
 		if err := w.cfg.Take(ctx, c.tenant, c.dir, c.name); err != nil {
 			if ctx.Err() != nil {
 				return
@@ -238,8 +257,8 @@ func (w *Watcher) settle(ctx context.Context) {
 		delete(w.cands, path)
 		w.settler.Forget(path)
 		if w.cfg.DoneMarker {
-			if err := os.Remove(marker); err != nil && !os.IsNotExist(err) {
-				w.log.Warn("remove done marker", "file", marker, "error", err)
+			if err := os.Remove(path + DoneSuffix); err != nil && !os.IsNotExist(err) {
+				w.log.Warn("remove done marker", "file", path+DoneSuffix, "error", err)
 			}
 		}
 	}

@@ -168,3 +168,36 @@ func TestWatcher_OldFileTakenWithoutWaiting(t *testing.T) {
 	waitFor(t, "the old file", func() bool { return len(rec.snapshot()) == 1 })
 	assert.Equal(t, "AGENTS.moved.csv", rec.snapshot()[0].name, "a freshly written file still waits out the window")
 }
+
+func TestWatcher_FilesSettlingTogetherAreTakenInRankOrder(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("relies on old mtimes settling at first sight")
+	}
+	root := filepath.Join(t.TempDir(), "gis")
+	dir := filepath.Join(root, "acme")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	old := time.Now().Add(-time.Hour)
+	for _, n := range []string{"CONTACT.a.csv", "AGENTS.z.csv", "CONTACT.0.csv", "AGENTS.b.csv"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, n), []byte("x\n"), 0o644))
+		require.NoError(t, os.Chtimes(filepath.Join(dir, n), old, old))
+	}
+	rec := &recorder{out: t.TempDir()}
+	w := watcher.New(watcher.Config{
+		Root: root, Settle: time.Minute, Rescan: time.Hour, ValidTenant: func(string) bool { return true },
+		Match: func(string) bool { return true }, Take: rec.take,
+		Rank: func(name string) int {
+			if strings.HasPrefix(name, "AGENTS.") {
+				return 0 // others depend on agents
+			}
+			return 1
+		},
+	}, hclog.NewNullLogger())
+	require.NoError(t, w.Open(context.Background()))
+	defer w.Close()
+	waitFor(t, "all four files", func() bool { return len(rec.snapshot()) == 4 })
+	var names []string
+	for _, c := range rec.snapshot() {
+		names = append(names, c.name)
+	}
+	assert.Equal(t, []string{"AGENTS.b.csv", "AGENTS.z.csv", "CONTACT.0.csv", "CONTACT.a.csv"}, names)
+}
