@@ -63,9 +63,9 @@ type Recording struct {
 
 // ContactStore keeps each tenant's contacts.
 type ContactStore interface {
-	// ApplyContacts stores contacts and records p, in one transaction. A
-	// batch committed already is ignored.
-	ApplyContacts(ctx context.Context, jobID uint64, tenant string, contacts []*Contact, p Progress) error
+	// ApplyContacts stores a batch of contacts and records p, in one
+	// transaction. A batch committed already is ignored.
+	ApplyContacts(ctx context.Context, jobID uint64, tenant string, batch *ContactBatch, p Progress) error
 	// Contacts returns up to limit contacts with ids after `after`, in id
 	// order, and the id to continue after (0 at the end).
 	Contacts(ctx context.Context, tenant string, after uint64, limit int) ([]*Contact, uint64, error)

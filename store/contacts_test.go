@@ -22,6 +22,15 @@ func testContact(job uint64, row int) *bulkd.Contact {
 	}
 }
 
+func encode(t *testing.T, cs ...*bulkd.Contact) *bulkd.ContactBatch {
+	t.Helper()
+	b := bulkd.NewContactBatch(len(cs), 0)
+	for _, c := range cs {
+		require.NoError(t, b.Add(c))
+	}
+	return b
+}
+
 func TestStore_Contacts(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpenStore(t)
@@ -31,9 +40,9 @@ func TestStore_Contacts(t *testing.T) {
 	for row := 1; row <= 5; row++ {
 		batch = append(batch, testContact(j1.ID, row))
 	}
-	require.NoError(t, s.ApplyContacts(ctx, j1.ID, "acme", batch, bulkd.Progress{Done: 5}))
-	require.NoError(t, s.ApplyContacts(ctx, j1.ID, "acme", batch[:1], bulkd.Progress{Done: 5}), "a replayed batch is ignored")
-	require.NoError(t, s.ApplyContacts(ctx, j2.ID, "acme", []*bulkd.Contact{testContact(j2.ID, 1)}, bulkd.Progress{Done: 1}))
+	require.NoError(t, s.ApplyContacts(ctx, j1.ID, "acme", encode(t, batch...), bulkd.Progress{Done: 5}))
+	require.NoError(t, s.ApplyContacts(ctx, j1.ID, "acme", encode(t, batch[:1]...), bulkd.Progress{Done: 5}), "a replayed batch is ignored")
+	require.NoError(t, s.ApplyContacts(ctx, j2.ID, "acme", encode(t, testContact(j2.ID, 1)), bulkd.Progress{Done: 1}))
 
 	got, err := s.JobContacts(ctx, "acme", j1.ID)
 	require.NoError(t, err)
@@ -63,7 +72,7 @@ func TestStore_StoreRecording(t *testing.T) {
 	c := testContact(j.ID, 1)
 	c.Complete = false
 	c.Recordings = []bulkd.Recording{{Location: "a.wav", Media: bulkd.MediaAudio}, {Location: "a.webmv", Media: bulkd.MediaScreen}}
-	require.NoError(t, s.ApplyContacts(ctx, j.ID, "acme", []*bulkd.Contact{c}, bulkd.Progress{Done: 1}))
+	require.NoError(t, s.ApplyContacts(ctx, j.ID, "acme", encode(t, c), bulkd.Progress{Done: 1}))
 
 	got, err := s.StoreRecording(ctx, "acme", c.ID, "a.wav", 10, strings.Repeat("ab", 32))
 	require.NoError(t, err)

@@ -33,8 +33,8 @@ func (im *Importer) directory(ctx context.Context, tenant string) (*directory, e
 
 // resolve returns the agent a row names, or the uploading user's agent when
 // it names none. The message explains a failure.
-func (d *directory) resolve(ref *agentRef, user string) (uint64, string) {
-	if ref == nil {
+func (d *directory) resolve(ref agentRef, user string) (uint64, string) {
+	if ref.kind == 0 {
 		if user == "" {
 			return 0, "required: there is no authenticated user to stand for a missing AgentId"
 		}

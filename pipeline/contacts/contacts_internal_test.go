@@ -40,7 +40,7 @@ func TestReadCSV_SeedExamples(t *testing.T) {
 	require.Len(t, rows, 2)
 	r := rows[0]
 	assert.Empty(t, r.err)
-	assert.Equal(t, &agentRef{'a', `abc\bunkowm`}, r.agent, "domain/user is an ACD login")
+	assert.Equal(t, agentRef{'a', `abc\bunkowm`}, r.agent, "domain/user is an ACD login")
 	assert.Equal(t, int64(1447100000000), r.startMs)
 	assert.Equal(t, "America/Chicago", r.tz)
 	assert.Equal(t, "103585664793210000", r.assocCallID)
@@ -50,13 +50,13 @@ func TestReadCSV_SeedExamples(t *testing.T) {
 		{col: ColRecording1, location: "call1.webmv", media: bulkd.MediaScreen},
 		{col: ColRecording2, location: "call1.wav", media: bulkd.MediaAudio, offsetMs: 5000},
 	}, r.recs)
-	assert.Equal(t, &agentRef{'e', "mark.bunkowske@abc.com"}, rows[1].agent)
+	assert.Equal(t, agentRef{'e', "mark.bunkowske@abc.com"}, rows[1].agent)
 	assert.Empty(t, rows[1].err)
 
 	rows, err = csvRows(t, "AgentId,ContactStartTimeMs,Recording1\n2,1447100000000,call1.wav\n2,1447110000000,call2.wav\n")
 	require.NoError(t, err)
 	require.Len(t, rows, 2)
-	assert.Equal(t, &agentRef{'i', "2"}, rows[0].agent)
+	assert.Equal(t, agentRef{'i', "2"}, rows[0].agent)
 	assert.Empty(t, rows[0].err+rows[1].err)
 }
 
@@ -188,7 +188,7 @@ func TestReadJSON(t *testing.T) {
 	require.Len(t, rows, 1)
 	r := rows[0]
 	require.Empty(t, r.err)
-	assert.Equal(t, &agentRef{'e', "john.smith@acme.com"}, r.agent)
+	assert.Equal(t, agentRef{'e', "john.smith@acme.com"}, r.agent)
 	assert.Equal(t, "America/Chicago", r.tz, "Windows zone stored as IANA")
 	assert.Equal(t, "1801", r.called)
 	assert.Equal(t, bulkd.Metadata{{Name: "accountNumber", Value: "123456"}, {Name: "department", Value: "sales"}}, r.metadata)
@@ -204,9 +204,9 @@ func TestReadJSON(t *testing.T) {
 		`{"AgentId":"2","Audio":[{"Location":"28.txt"}]}]`)
 	require.NoError(t, err)
 	require.Len(t, rows, 4)
-	assert.Equal(t, &agentRef{'a', `acme\smithj`}, rows[0].agent)
+	assert.Equal(t, agentRef{'a', `acme\smithj`}, rows[0].agent)
 	assert.Empty(t, rows[0].err)
-	assert.Nil(t, rows[1].agent, "no AgentId: the uploading user")
+	assert.Zero(t, rows[1].agent, "no AgentId: the uploading user")
 	assert.Empty(t, rows[1].err)
 	assert.Contains(t, rows[2].err, `field "Colour" is not a contact field`)
 	assert.Contains(t, rows[3].err, `column "Audio.Location": "28.txt" has an unknown recording extension`)

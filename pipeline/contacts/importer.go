@@ -119,13 +119,15 @@ type refSet struct {
 // unknown extensions, too long) are left out, so nothing is ever looked for
 // under them.
 func (s *refSet) add(loc string) {
+	if s.seen[loc] {
+		return // most rows name a recording seen before
+	}
 	if _, ok := media.TypeOf(loc); !ok || !pipeline.PlainName(loc) || len([]rune(loc)) > maxLocation {
 		return
 	}
-	if !s.seen[loc] {
-		s.seen[loc] = true
-		s.order = append(s.order, loc)
-	}
+	loc = strings.Clone(loc) // not pinning the reader's memory for the whole job
+	s.seen[loc] = true
+	s.order = append(s.order, loc)
 }
 
 // ingestWorkers is how many recordings are stored at once: storing is
@@ -203,51 +205,66 @@ func storedOf(b media.Blob, err error) stored {
 
 // batch is a run of consecutive rows handed from the parser to the writer.
 type batch struct {
-	contacts []*bulkd.Contact
+	contacts *bulkd.ContactBatch
 	p        bulkd.Progress
 }
 
-// commit parses rows after the job's checkpoint into batches on one
-// goroutine and commits them on this one.
+// commit parses rows after the job's checkpoint into batches of encoded
+// contacts on one goroutine and commits them on this one, which then does
+// little but put bytes.
 func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, agents *directory, stored *recordings) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	job := run.Job
 	batches := make(chan batch, 2)
+	// Committed batches come back to be refilled: once a transaction has
+	// committed, bbolt no longer holds its values.
+	free := make(chan *bulkd.ContactBatch, 4)
 	parseErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		// Contacts and their recordings come from per-batch slabs: one
-		// allocation a batch instead of two a row.
-		var sl slabs
-		sl.reset(im.batch)
-		cur := batch{contacts: make([]*bulkd.Contact, 0, im.batch)}
+		size := 256 // bytes a contact, until a batch tells
+		next := func() *bulkd.ContactBatch {
+			select {
+			case b := <-free:
+				b.Reset()
+				return b
+			default:
+				return bulkd.NewContactBatch(im.batch, size)
+			}
+		}
+		cur := batch{contacts: next()}
 		send := func(done int) error {
 			cur.p.Done = done
+			if n := cur.contacts.Len(); n > 0 {
+				size = cur.contacts.Bytes()/n + 16
+			}
 			select {
 			case batches <- cur:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			cur = batch{contacts: make([]*bulkd.Contact, 0, im.batch)}
-			sl.reset(im.batch)
+			cur = batch{contacts: next()}
 			return nil
 		}
+		var c bulkd.Contact // reused: a batch holds encodings, not contacts
 		_, err := readMeta(meta, func(r *row) error {
 			if r.num <= job.RowsDone {
 				return nil
 			}
-			if c := im.contact(job, r, agents, stored, &sl); c != nil {
-				cur.contacts = append(cur.contacts, c)
+			if im.contact(job, r, agents, stored, &c) {
+				if err := cur.contacts.Add(&c); err != nil {
+					return err
+				}
 			} else {
 				cur.p.Failures = append(cur.p.Failures, bulkd.RowFailure{Row: r.num, Cells: slices.Clone(r.cells), Message: r.err})
 			}
-			if len(cur.contacts)+len(cur.p.Failures) >= im.batch {
+			if cur.contacts.Len()+len(cur.p.Failures) >= im.batch {
 				return send(r.num)
 			}
 			return nil
 		})
-		if err == nil && len(cur.contacts)+len(cur.p.Failures) > 0 {
+		if err == nil && cur.contacts.Len()+len(cur.p.Failures) > 0 {
 			err = send(job.RowsTotal)
 		}
 		parseErr <- err
@@ -259,48 +276,52 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 			}
 			return err
 		}
+		select {
+		case free <- b.contacts:
+		default:
+		}
 	}
 	return <-parseErr
 }
 
-// contact builds the contact for a row, or sets r.err and returns nil.
-func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored *recordings, sl *slabs) *bulkd.Contact {
+// contact builds the contact for a row into c (reusing its slices), or
+// sets r.err and returns false.
+func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored *recordings, c *bulkd.Contact) bool {
 	if r.err != "" {
-		return nil
+		return false
 	}
 	agentID, msg := agents.resolve(r.agent, job.User)
 	if msg != "" {
 		r.fail("AgentId", "%s", msg)
-		return nil
+		return false
 	}
-	c := sl.contact()
 	*c = bulkd.Contact{
 		ID: bulkd.ContactID(job.ID, r.num), AgentID: agentID, CallID: r.callID, AssocCallID: r.assocCallID,
 		StartTimeMs: r.startMs, Direction: r.direction, CalledAddress: r.called, CallingAddress: r.calling,
-		Line: r.line, TimeZone: r.tz, Metadata: sl.metadata(r.metadata), JobID: job.ID, Row: r.num, Complete: true,
+		Line: r.line, TimeZone: r.tz, Metadata: r.metadata, JobID: job.ID, Row: r.num, Complete: true,
+		Recordings: c.Recordings[:0],
 	}
 	if !r.hasStart {
 		c.StartTimeMs = job.CreatedAt.UnixMilli() // the upload time, as the seed says
 	}
-	c.Recordings = sl.recordings(len(r.recs))
 	for _, rc := range r.recs {
 		rec := bulkd.Recording{Location: rc.location, Media: rc.media, OffsetMs: rc.offsetMs}
 		s, ok := stored.get(rc.location)
 		switch {
 		case ok && s.err != "":
 			r.fail(rc.col, "%s", s.err)
-			return nil
+			return false
 		case ok:
 			rec.Size, rec.SHA256 = s.blob.Size, s.blob.SHA256
 		case job.Realtime:
 			c.Complete = false // uploaded later
 		default:
 			r.fail(rc.col, "recording %s is missing: it was not uploaded with the contact, or did not appear in the folder in time", rc.location)
-			return nil
+			return false
 		}
 		c.Recordings = append(c.Recordings, rec)
 	}
-	return c
+	return true
 }
 
 // scanMeta is the first pass over a metadata file: its header, its row
@@ -323,52 +344,6 @@ func scanMeta(path string, refs *refSet) ([]string, int, error) {
 		return nil
 	})
 	return jsonHeader, total, err
-}
-
-// slabs hands out a batch's contacts and recordings from shared arrays. A
-// slab is never reused once handed out: the batch owns it.
-type slabs struct {
-	contacts []bulkd.Contact
-	recs     []bulkd.Recording
-	fields   []bulkd.Field
-}
-
-func (s *slabs) reset(n int) {
-	s.contacts = make([]bulkd.Contact, 0, n)
-	s.recs = make([]bulkd.Recording, 0, n+n/2)
-	s.fields = make([]bulkd.Field, 0, n)
-}
-
-// metadata copies a row's (reused) metadata into the slab.
-func (s *slabs) metadata(m bulkd.Metadata) bulkd.Metadata {
-	if len(m) == 0 {
-		return bulkd.Metadata{}
-	}
-	if cap(s.fields)-len(s.fields) < len(m) {
-		s.fields = make([]bulkd.Field, 0, max(cap(s.fields), len(m)))
-	}
-	start := len(s.fields)
-	s.fields = append(s.fields, m...)
-	return s.fields[start:len(s.fields):len(s.fields)]
-}
-
-func (s *slabs) contact() *bulkd.Contact {
-	if len(s.contacts) == cap(s.contacts) {
-		s.contacts = make([]bulkd.Contact, 0, cap(s.contacts))
-	}
-	s.contacts = s.contacts[:len(s.contacts)+1]
-	return &s.contacts[len(s.contacts)-1]
-}
-
-// recordings returns an empty slice with room for n, which a later call
-// will not overwrite.
-func (s *slabs) recordings(n int) []bulkd.Recording {
-	if cap(s.recs)-len(s.recs) < n {
-		s.recs = make([]bulkd.Recording, 0, max(cap(s.recs), n))
-	}
-	out := s.recs[len(s.recs) : len(s.recs) : len(s.recs)+n]
-	s.recs = s.recs[:len(s.recs)+n]
-	return out
 }
 
 // readMeta reads a CSV or JSON metadata file, calling fn per row.

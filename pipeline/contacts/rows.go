@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/media"
@@ -71,7 +72,7 @@ type row struct {
 	cells []string
 	err   string // set: the row failed
 
-	agent                                *agentRef // nil: the uploading user
+	agent                                agentRef // kind 0: none, the uploading user
 	callID, assocCallID, called, calling string
 	line, tz                             string
 	startMs                              int64
@@ -92,13 +93,25 @@ func (r *row) fail(col string, format string, args ...any) {
 	r.err = msg
 }
 
-// text checks a free-text field's length.
+// text checks a free-text field's length in characters.
 func (r *row) text(col, v string, limit int) string {
 	v = strings.TrimSpace(v)
-	if n := len([]rune(v)); n > limit {
+	if len(v) <= limit {
+		return v // no more characters than bytes: no need to count
+	}
+	if n := utf8.RuneCountInString(v); n > limit {
 		r.fail(col, "%d characters, at most %d", n, limit)
 	}
 	return v
+}
+
+func allDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *row) setAgent(col, v string) {
@@ -106,13 +119,13 @@ func (r *row) setAgent(col, v string) {
 	switch {
 	case v == "":
 		r.fail(col, "required")
-	case strings.Trim(v, "0123456789") == "":
-		r.agent = &agentRef{'i', v}
+	case allDigits(v):
+		r.agent = agentRef{'i', v}
 	case strings.Contains(v, "@"):
-		r.agent = &agentRef{'e', v}
+		r.agent = agentRef{'e', v}
 	case strings.Count(v, `\`)+strings.Count(v, "/") == 1 && !strings.HasPrefix(v, `\`) && !strings.HasPrefix(v, "/") &&
 		!strings.HasSuffix(v, `\`) && !strings.HasSuffix(v, "/"):
-		r.agent = &agentRef{'a', strings.ReplaceAll(v, "/", `\`)}
+		r.agent = agentRef{'a', strings.ReplaceAll(v, "/", `\`)}
 	case strings.ContainsAny(v, "\b\f\n\r\t"):
 		r.fail(col, "%q holds a control character: in JSON, write a domain\\user login with a doubled backslash (\"domain\\\\user\")", v)
 	default:

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,6 +66,23 @@ func TestReader_Next(t *testing.T) {
 			assert.Equal(t, tc.rows, rows)
 		})
 	}
+}
+
+func TestReader_ReuseRecordKeepsHeader(t *testing.T) {
+	rd, err := csvio.NewReader(strings.NewReader("a,b,Row,Error Message\n1,2,3,x\n\"4\",5,6,y\n"))
+	require.NoError(t, err)
+	rd.ReuseRecord()
+	var cells [][]string
+	for {
+		row, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		cells = append(cells, slices.Clone(row.Cells))
+	}
+	assert.Equal(t, []string{"a", "b"}, rd.Header(), "rows do not overwrite the header")
+	assert.Equal(t, [][]string{{"1", "2"}, {"4", "5"}}, cells)
 }
 
 func TestNewReader_Errors(t *testing.T) {

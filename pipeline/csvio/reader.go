@@ -25,7 +25,7 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 
 // Reader reads a CSV file with a header row.
 type Reader struct {
-	r      *csv.Reader
+	r      *records
 	header []string
 	index  map[string]int
 	width  int // cells a row must have: the header's, report columns included
@@ -49,10 +49,8 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, bom) {
 		_, _ = br.Discard(3)
 	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = -1 // checked per row, so one bad row fails alone
-	cr.ReuseRecord = false
-	header, err := cr.Read()
+	cr := &records{br: br} // the column count is checked per row, so one bad row fails alone
+	header, _, err := cr.read()
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("the file is empty: it needs a header row")
 	}
@@ -78,7 +76,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 
 // ReuseRecord makes Next reuse one cells slice between rows; for a caller
 // that keeps no row past the next call.
-func (r *Reader) ReuseRecord() { r.r.ReuseRecord = true }
+func (r *Reader) ReuseRecord() { r.r.reuse = true }
 
 // Header returns the header's column names, report columns dropped.
 func (r *Reader) Header() []string { return r.header }
@@ -91,7 +89,7 @@ func (r *Reader) Index(name string) (int, bool) {
 
 // Next returns the next data row, or io.EOF after the last.
 func (r *Reader) Next() (Row, error) {
-	rec, err := r.r.Read()
+	rec, line, err := r.r.read()
 	if errors.Is(err, io.EOF) {
 		return Row{}, io.EOF
 	}
@@ -103,7 +101,6 @@ func (r *Reader) Next() (Row, error) {
 	if err != nil {
 		return Row{}, fmt.Errorf("row %d: %w", r.row, err)
 	}
-	line, _ := r.r.FieldPos(0)
 	row := Row{Num: r.row, Line: line, Cells: rec}
 	switch {
 	case len(rec) != r.width:

@@ -1,0 +1,108 @@
+package contacts_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/media"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/agents"
+	"github.com/bulkd/bulkd/pipeline/contacts"
+	"github.com/bulkd/bulkd/store"
+	"github.com/hashicorp/go-hclog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// runJob claims files from a fresh origin folder and waits for the job.
+func runJob(t *testing.T, r *pipeline.Runner, kind bulkd.Kind, files map[string][]byte, meta string) *bulkd.Job {
+	t.Helper()
+	ctx := context.Background()
+	origin := t.TempDir()
+	var mediaNames []string
+	for name, b := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(origin, name), b, 0o644))
+		if name != meta {
+			mediaNames = append(mediaNames, name)
+		}
+	}
+	j, err := r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: kind, Source: bulkd.SourceFolder, Origin: origin,
+		Files: []string{meta}, Media: mediaNames})
+	require.NoError(t, err)
+	j, err = r.Wait(ctx, j.ID)
+	require.NoError(t, err)
+	return j
+}
+
+// TestImporter_ManyBatches imports a file over many small batches, with
+// failed rows scattered through it, and checks that every row became
+// exactly its own contact or its own failure: batches are refilled once
+// committed, and rows share cell memory, so a mix-up would show here.
+func TestImporter_ManyBatches(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	ms, err := media.Open(filepath.Join(t.TempDir(), "media"))
+	require.NoError(t, err)
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, st,
+		[]pipeline.Importer{agents.New(st, 0), contacts.New(st, ms, 4)}, hclog.NewNullLogger())
+	require.NoError(t, r.Open(ctx))
+	defer r.Close()
+
+	ag := runJob(t, r, bulkd.KindAgents, map[string][]byte{"AGENTS.a.csv": []byte("Email,Full Name,ACD Login\na@abc.com,A,abc\\a\n")}, "AGENTS.a.csv")
+	require.Equal(t, bulkd.StateSucceeded, ag.State)
+
+	wav, err := os.ReadFile(filepath.Join("..", "..", "testdata", "media", "call1.wav"))
+	require.NoError(t, err)
+	const rows = 50
+	var csv strings.Builder
+	csv.WriteString("AgentId,ContactStartTimeMs,CallId,Recording1,metadata.n\n")
+	bad := map[int]bool{}
+	for row := 1; row <= rows; row++ {
+		switch {
+		case row%7 == 0:
+			bad[row] = true
+			fmt.Fprintf(&csv, "nobody@abc.com,1447100000000,call-%d,call1.wav,%d\n", row, row)
+		case row%11 == 0:
+			bad[row] = true
+			fmt.Fprintf(&csv, "a@abc.com,\"not \"\"a\"\" time\",call-%d,call1.wav,%d\n", row, row)
+		case row%2 == 0: // quoted cells take the reader's other path
+			fmt.Fprintf(&csv, "\"a@abc.com\",%d,\"call-%d\",call1.wav,\"%d\"\n", 1447100000000+row, row, row)
+		default:
+			fmt.Fprintf(&csv, "a@abc.com,%d,call-%d,call1.wav,%d\n", 1447100000000+row, row, row)
+		}
+	}
+	j := runJob(t, r, bulkd.KindContacts, map[string][]byte{"CONTACT.many.csv": []byte(csv.String()), "call1.wav": wav}, "CONTACT.many.csv")
+	assert.Equal(t, bulkd.StatePartial, j.State)
+	assert.Equal(t, rows, j.RowsDone)
+	assert.Equal(t, len(bad), j.RowsFailed)
+
+	got, err := st.JobContacts(ctx, "acme", j.ID)
+	require.NoError(t, err)
+	require.Len(t, got, rows-len(bad))
+	for _, c := range got {
+		require.False(t, bad[c.Row], "row %d failed", c.Row)
+		assert.Equal(t, bulkd.ContactID(j.ID, c.Row), c.ID)
+		assert.Equal(t, fmt.Sprintf("call-%d", c.Row), c.CallID)
+		assert.Equal(t, int64(1447100000000+c.Row), c.StartTimeMs)
+		assert.Equal(t, bulkd.Metadata{{Name: "n", Value: fmt.Sprint(c.Row)}}, c.Metadata)
+		require.Len(t, c.Recordings, 1)
+		assert.Equal(t, "call1.wav", c.Recordings[0].Location)
+	}
+	var failed []int
+	require.NoError(t, st.RowFailures(ctx, j.ID, func(f bulkd.RowFailure) error {
+		failed = append(failed, f.Row)
+		assert.Equal(t, fmt.Sprintf("call-%d", f.Row), f.Cells[2], "row %d keeps its own cells", f.Row)
+		return nil
+	}))
+	assert.Len(t, failed, len(bad))
+	for _, row := range failed {
+		assert.True(t, bad[row], "row %d", row)
+	}
+}
