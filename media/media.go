@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/internal/fsx"
@@ -74,7 +75,8 @@ type Blob struct {
 
 // Store is the media store rooted at a folder.
 type Store struct {
-	dir string
+	dir  string
+	bufs sync.Pool // read buffers: a job may store thousands of recordings at once
 }
 
 // Open returns the store at dir, creating it.
@@ -110,7 +112,13 @@ func (s *Store) Ingest(path, name string) (Blob, error) {
 		return Blob{}, fmt.Errorf("open %s: %w", name, err)
 	}
 	defer file.Close()
-	buf := make([]byte, 256<<10)
+	bp, _ := s.bufs.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, 256<<10)
+		bp = &b
+	}
+	defer s.bufs.Put(bp)
+	buf := *bp
 	n, err := io.ReadFull(file, buf[:sniffLen])
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return Blob{}, fmt.Errorf("read %s: %w", name, err)

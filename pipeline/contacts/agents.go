@@ -13,14 +13,18 @@ type directory struct {
 	ids    map[uint64]bool
 	emails map[string]uint64
 	logins map[string]uint64
+	known  map[agentRef]uint64 // refs resolved before, as written
 }
+
+// maxKnown caps directory.known.
+const maxKnown = 1 << 16
 
 func (im *Importer) directory(ctx context.Context, tenant string) (*directory, error) {
 	agents, err := im.store.Agents(ctx, tenant)
 	if err != nil {
 		return nil, err
 	}
-	d := &directory{ids: map[uint64]bool{}, emails: map[string]uint64{}, logins: map[string]uint64{}}
+	d := &directory{ids: map[uint64]bool{}, emails: map[string]uint64{}, logins: map[string]uint64{}, known: map[agentRef]uint64{}}
 	for _, a := range agents {
 		d.ids[a.ID] = true
 		d.emails[strings.ToLower(a.Email)] = a.ID
@@ -46,6 +50,17 @@ func (d *directory) resolve(ref agentRef, user string) (uint64, string) {
 		}
 		return 0, fmt.Sprintf("missing, and the authenticated user %s is not an agent of this tenant", user)
 	}
+	if id, ok := d.known[ref]; ok {
+		return id, "" // the same few agents name most rows: skip lowering
+	}
+	id, msg := d.lookup(ref)
+	if msg == "" && len(d.known) < maxKnown {
+		d.known[agentRef{ref.kind, strings.Clone(ref.value)}] = id
+	}
+	return id, msg
+}
+
+func (d *directory) lookup(ref agentRef) (uint64, string) {
 	switch ref.kind {
 	case 'i':
 		id, err := strconv.ParseUint(ref.value, 10, 64)

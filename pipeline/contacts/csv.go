@@ -200,6 +200,7 @@ func scanCSV(rd io.Reader, refs *refSet) ([]string, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	cr.Volatile() // refs clones the names it keeps
 	rows := 0
 	for {
 		rec, err := cr.Next()

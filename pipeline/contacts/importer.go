@@ -71,7 +71,26 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if err != nil {
 		return err
 	}
-	refs := &refSet{seen: map[string]bool{}}
+	ctx, cancel := context.WithCancel(ctx)
+	stored := newRecordings(ctx, run.Dir, im.media)
+	defer func() {
+		cancel()
+		stored.stop()
+	}()
+	// Recordings already in the work folder are stored while the first pass
+	// is still finding the rest: storing is mostly waiting for fsyncs, and
+	// the second pass waits for each row's recordings.
+	inDir := map[string]bool{}
+	if !run.Job.Realtime { // real-time recordings come later, one by one
+		for _, n := range append(append([]string{}, run.Job.Media...), unpacked...) {
+			inDir[n] = true
+		}
+	}
+	refs := &refSet{seen: map[string]bool{}, added: func(n string) {
+		if inDir[n] {
+			stored.add(n)
+		}
+	}}
 	header, total, err := scanMeta(meta, refs)
 	if err != nil {
 		return err
@@ -79,12 +98,18 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if err := run.Begin(ctx, header, total); err != nil {
 		return err
 	}
-	var present map[string]bool
 	if !run.Job.Realtime {
-		if present, err = run.Gather(ctx, refs.order); err != nil {
+		present, err := run.Gather(ctx, refs.order)
+		if err != nil {
 			return err
 		}
+		for _, n := range refs.order {
+			if present[n] {
+				stored.add(n) // those that waited for Gather
+			}
+		}
 	}
+	stored.close()
 	var ignored []string
 	for _, n := range append(append([]string{}, run.Job.Media...), unpacked...) {
 		if !refs.seen[n] && !IsMetadata(n) {
@@ -100,19 +125,14 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stored := im.ingest(ctx, run.Dir, refs.order, present)
-	err = im.commit(ctx, run, meta, agents, stored)
-	cancel()
-	stored.wait()
-	return err
+	return im.commit(ctx, run, meta, agents, stored)
 }
 
 // refSet is the recordings a file names, in the order rows first name them.
 type refSet struct {
 	seen  map[string]bool
 	order []string
+	added func(string) // called with each new name
 }
 
 // add records a recording name. Names a row will be failed for (folders,
@@ -128,53 +148,99 @@ func (s *refSet) add(loc string) {
 	loc = strings.Clone(loc) // not pinning the reader's memory for the whole job
 	s.seen[loc] = true
 	s.order = append(s.order, loc)
+	if s.added != nil {
+		s.added(loc)
+	}
 }
 
 // ingestWorkers is how many recordings are stored at once: storing is
 // mostly waiting for each file's fsync, and those overlap.
-const ingestWorkers = 8
+const ingestWorkers = 32
 
-// ingest starts putting the present recordings into the media store, in
-// the order rows first name them, alongside the row pass: a row waits only
-// for its own recordings.
-func (im *Importer) ingest(ctx context.Context, dir string, order []string, present map[string]bool) *recordings {
-	recs := &recordings{byName: make(map[string]*pendingRecording, len(present))}
-	work := make(chan string, len(present))
-	for _, n := range order {
-		if present[n] {
-			recs.byName[n] = &pendingRecording{done: make(chan struct{})}
-			work <- n
-		}
-	}
-	close(work)
-	for range min(ingestWorkers, max(len(present), 1)) {
-		recs.wg.Add(1)
-		go func() {
-			defer recs.wg.Done()
-			for n := range work {
-				p := recs.byName[n]
-				if err := ctx.Err(); err != nil {
-					p.res = stored{err: err.Error()}
-				} else {
-					b, err := im.media.Ingest(filepath.Join(dir, n), n)
-					p.res = storedOf(b, err)
-				}
-				close(p.done)
-			}
-		}()
-	}
-	return recs
+// recordings are the job's recordings being put into the media store, in
+// the order rows first name them, alongside both passes: a row waits only
+// for its own recordings. add, close and stop are called from the import's
+// goroutine; get from the row pass, after close.
+type recordings struct {
+	ctx     context.Context
+	dir     string
+	media   *media.Store
+	byName  map[string]*pendingRecording
+	queue   []*pendingRecording
+	mu      sync.Mutex
+	wake    *sync.Cond
+	closed  bool
+	workers int
+	wg      sync.WaitGroup
 }
 
-// recordings are the job's recordings being stored.
-type recordings struct {
-	byName map[string]*pendingRecording
-	wg     sync.WaitGroup
+func newRecordings(ctx context.Context, dir string, ms *media.Store) *recordings {
+	r := &recordings{ctx: ctx, dir: dir, media: ms, byName: map[string]*pendingRecording{}}
+	r.wake = sync.NewCond(&r.mu)
+	return r
 }
 
 type pendingRecording struct {
+	name string
 	done chan struct{}
 	res  stored
+}
+
+// add queues a recording to be stored, once.
+func (r *recordings) add(name string) {
+	if _, ok := r.byName[name]; ok {
+		return
+	}
+	p := &pendingRecording{name: name, done: make(chan struct{})}
+	r.byName[name] = p
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.queue = append(r.queue, p)
+	if r.workers < ingestWorkers {
+		r.workers++
+		r.wg.Add(1)
+		go r.work()
+	}
+	r.wake.Signal()
+}
+
+func (r *recordings) work() {
+	defer r.wg.Done()
+	for {
+		r.mu.Lock()
+		for len(r.queue) == 0 && !r.closed {
+			r.wake.Wait()
+		}
+		if len(r.queue) == 0 {
+			r.mu.Unlock()
+			return
+		}
+		p := r.queue[0]
+		r.queue = r.queue[1:]
+		r.mu.Unlock()
+		if err := r.ctx.Err(); err != nil {
+			p.res = stored{err: err.Error()}
+		} else {
+			b, err := r.media.Ingest(filepath.Join(r.dir, p.name), p.name)
+			p.res = storedOf(b, err)
+		}
+		close(p.done)
+	}
+}
+
+// close says no more recordings will be added.
+func (r *recordings) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.closed = true
+	r.wake.Broadcast()
+}
+
+// stop closes the queue and waits for the workers, which finish what is
+// queued (quickly, once the import's context is cancelled).
+func (r *recordings) stop() {
+	r.close()
+	r.wg.Wait()
 }
 
 // get waits for a recording; ok is false when it was not present.
@@ -186,9 +252,6 @@ func (r *recordings) get(name string) (stored, bool) {
 	<-p.done
 	return p.res, true
 }
-
-// wait returns once every worker has stopped.
-func (r *recordings) wait() { r.wg.Wait() }
 
 // stored is what became of one recording file.
 type stored struct {

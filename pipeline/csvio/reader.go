@@ -78,6 +78,11 @@ func NewReader(r io.Reader) (*Reader, error) {
 // that keeps no row past the next call.
 func (r *Reader) ReuseRecord() { r.r.reuse = true }
 
+// Volatile makes Next return cells that are valid only until the next call
+// (no copy at all), and implies ReuseRecord; for a pass that keeps no cell,
+// not even as a map key, without cloning it.
+func (r *Reader) Volatile() { r.r.reuse, r.r.volatile = true, true }
+
 // Header returns the header's column names, report columns dropped.
 func (r *Reader) Header() []string { return r.header }
 

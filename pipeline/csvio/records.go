@@ -28,6 +28,9 @@ type records struct {
 	numLine int
 	reuse   bool
 	last    []string
+	// volatile: cells point into the read buffer, valid until the next
+	// read. For a pass that keeps nothing.
+	volatile bool
 }
 
 // arenaSize is the size of each cell arena. A cell pins its arena, so a
@@ -39,6 +42,9 @@ const arenaSize = 64 << 10
 func (r *records) str(b []byte) string {
 	if len(b) == 0 {
 		return ""
+	}
+	if r.volatile {
+		return unsafe.String(&b[0], len(b))
 	}
 	if len(b) > arenaSize/4 {
 		return string(b)
