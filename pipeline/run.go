@@ -109,6 +109,99 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 	}
 }
 
+// Early takes media that a folder job's importer names while it is still
+// reading its metadata, as soon as each is found settled in the job's
+// origin, so that storing them can overlap the reading. Names it does not
+// take (not there yet, still being written) are left to Gather. While an
+// Early runs, the importer calls no other Run method.
+type Early struct {
+	run   *Run
+	names chan string
+	took  func([]string)
+	done  chan struct{}
+	err   error
+}
+
+// earlyBatch is how many names one take records at most; each take is one
+// store transaction.
+const earlyBatch = 256
+
+// earlyQueue is how many offered names may wait for a take, so that the
+// importer's reading does not wait for the store.
+const earlyQueue = 1 << 16
+
+// StartEarly starts taking offered names in batches; took is called (on
+// another goroutine) with each batch once it is in the work folder. For a
+// job that is not a folder drop it takes nothing.
+func (r *Run) StartEarly(ctx context.Context, took func(names []string)) *Early {
+	e := &Early{run: r, took: took, done: make(chan struct{})}
+	if r.Job.Source != bulkd.SourceFolder || r.Job.Origin == "" {
+		close(e.done)
+		return e
+	}
+	e.names = make(chan string, earlyQueue)
+	go e.loop(ctx, e.names)
+	return e
+}
+
+// Offer hands the Early a name the importer found.
+func (e *Early) Offer(name string) {
+	if e.names != nil {
+		e.names <- name
+	}
+}
+
+// Stop waits for the names offered so far to be taken or left, and returns
+// the first error of a take.
+func (e *Early) Stop() error {
+	if e.names != nil {
+		close(e.names)
+		e.names = nil
+	}
+	<-e.done
+	return e.err
+}
+
+func (e *Early) loop(ctx context.Context, names <-chan string) {
+	defer close(e.done)
+	settler := fsx.NewSettler(e.run.runner.cfg.Settle, e.run.runner.now)
+	tick := time.NewTicker(settler.PollInterval())
+	defer tick.Stop()
+	var pending []string
+	flush := func() {
+		var ready []string
+		for _, n := range pending {
+			if !PlainName(n) {
+				continue
+			}
+			if _, settled := settler.Check(filepath.Join(e.run.Job.Origin, n)); settled {
+				ready = append(ready, n)
+			}
+		}
+		pending = pending[:0]
+		if len(ready) == 0 || e.err != nil {
+			return
+		}
+		if e.err = e.run.take(ctx, ready); e.err == nil {
+			e.took(ready)
+		}
+	}
+	for {
+		select {
+		case n, ok := <-names:
+			if !ok {
+				flush()
+				return
+			}
+			if pending = append(pending, n); len(pending) >= earlyBatch {
+				flush()
+			}
+		case <-tick.C:
+			flush()
+		}
+	}
+}
+
 // take adds media to the job in the store, then moves them in.
 func (r *Run) take(ctx context.Context, names []string) error {
 	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error {

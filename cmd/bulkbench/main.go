@@ -43,7 +43,7 @@ type options struct {
 	bigFiles, bigSize           int
 	settle                      time.Duration
 	keep                        bool
-	cpuProfile                  string
+	cpuProfile, memProfile      string
 }
 
 func main() {
@@ -69,6 +69,7 @@ func run(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.settle, "settle", 100*time.Millisecond, "watch.settle for the run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the big drop to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the big drop to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -142,6 +143,11 @@ func benchContacts(ctx context.Context, tmp string, o options) error {
 			return err
 		}
 	}
+	if o.memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+	}
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
 	resetPeakRSS()
 	sampler := startHeapSampler()
 	start := time.Now()
@@ -154,6 +160,13 @@ func benchContacts(ctx context.Context, tmp string, o options) error {
 	}
 	e2e := time.Since(start)
 	pprof.StopCPUProfile()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if o.memProfile != "" {
+		if err := writeHeapProfile(o.memProfile); err != nil {
+			return err
+		}
+	}
 	peakHeap := sampler.stop()
 	rss, rssAnon := peakRSS()
 	big := jobs[0]
@@ -227,9 +240,22 @@ func benchContacts(ctx context.Context, tmp string, o options) error {
 	fmt.Printf("durable copy    %10.0f MB/s    (io.Copy and fsync each, as the media store does)\n", syncedRate)
 	fmt.Printf("media ratio     %10.2f         (media store / plain copy; %.2f against the durable copy)\n", mediaRate/copyRate, mediaRate/syncedRate)
 	fmt.Printf("peak RSS        %10.1f MiB     (anonymous %.1f MiB; during the big drop)\n", float64(rss)/(1<<20), float64(rssAnon)/(1<<20))
-	fmt.Printf("peak Go heap    %10.1f MiB\n", float64(peakHeap)/(1<<20))
+	fmt.Printf("peak Go heap    %10.1f MiB     (%.0f MiB allocated, %d GC cycles during the big drop)\n", float64(peakHeap)/(1<<20),
+		float64(after.TotalAlloc-before.TotalAlloc)/(1<<20), after.NumGC-before.NumGC)
 	fmt.Printf("contacts stored %10d\n", n)
 	return nil
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // generate writes the big CSV and the WAVs it names into stage.

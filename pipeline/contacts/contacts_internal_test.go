@@ -13,7 +13,7 @@ import (
 func csvRows(t *testing.T, src string) ([]*row, error) {
 	t.Helper()
 	var rows []*row
-	_, err := readCSV(strings.NewReader(src), func(r *row) error {
+	_, err := readCSV(strings.NewReader(src), false, func(r *row) error {
 		cp := *r // readCSV reuses the row
 		cp.cells, cp.recs, cp.metadata = slices.Clone(r.cells), slices.Clone(r.recs), slices.Clone(r.metadata)
 		rows = append(rows, &cp)
@@ -238,7 +238,7 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add("AgentId,Recording1,Recording2,Recording2Offset\n2,a.wmv,b.wav,5\n")
 	f.Fuzz(func(t *testing.T, src string) {
 		n := 0
-		_, _ = readCSV(strings.NewReader(src), func(r *row) error {
+		_, _ = readCSV(strings.NewReader(src), true, func(r *row) error {
 			n++
 			if r.num != n {
 				t.Fatalf("row %d numbered %d", n, r.num)

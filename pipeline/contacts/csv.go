@@ -151,12 +151,17 @@ func (r *row) offset(col, v string) int64 {
 
 // readCSV reads a contacts CSV, calling fn for every row in order. It
 // returns the header, or an EINVALID error for a file that is unusable.
-// The row and its cells are reused: fn must copy what it keeps (strings
-// are safe to keep; the cells slice is not).
-func readCSV(rd io.Reader, fn func(*row) error) ([]string, error) {
+// The row and its cells slice are reused: fn must copy what it keeps. With
+// volatile, so are the bytes behind every string of the row (its cells and
+// the fields parsed from them): they are valid only during fn, which must
+// strings.Clone any it keeps. That saves copying the whole file once more.
+func readCSV(rd io.Reader, volatile bool, fn func(*row) error) ([]string, error) {
 	cr, cols, err := openCSV(rd)
 	if err != nil {
 		return nil, err
+	}
+	if volatile {
+		cr.Volatile()
 	}
 	r := &row{}
 	for {

@@ -86,12 +86,30 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 			inDir[n] = true
 		}
 	}
+	// A folder job's recordings are still in its origin: those found
+	// settled there are taken as the first pass names them.
+	var early *pipeline.Early
+	if !run.Job.Realtime {
+		early = run.StartEarly(ctx, func(names []string) {
+			for _, n := range names {
+				stored.add(n)
+			}
+		})
+	}
 	refs := &refSet{seen: map[string]bool{}, added: func(n string) {
-		if inDir[n] {
+		switch {
+		case inDir[n]:
 			stored.add(n)
+		case early != nil:
+			early.Offer(n)
 		}
 	}}
 	header, total, err := scanMeta(meta, refs)
+	if early != nil {
+		if err := early.Stop(); err != nil {
+			return err
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -159,15 +177,14 @@ const ingestWorkers = 32
 
 // recordings are the job's recordings being put into the media store, in
 // the order rows first name them, alongside both passes: a row waits only
-// for its own recordings. add, close and stop are called from the import's
-// goroutine; get from the row pass, after close.
+// for its own recordings. get is called from the row pass, after close.
 type recordings struct {
 	ctx     context.Context
 	dir     string
 	media   *media.Store
-	byName  map[string]*pendingRecording
-	queue   []*pendingRecording
 	mu      sync.Mutex
+	byName  map[string]*pendingRecording // written under mu until close
+	queue   []*pendingRecording
 	wake    *sync.Cond
 	closed  bool
 	workers int
@@ -188,13 +205,13 @@ type pendingRecording struct {
 
 // add queues a recording to be stored, once.
 func (r *recordings) add(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if _, ok := r.byName[name]; ok {
 		return
 	}
 	p := &pendingRecording{name: name, done: make(chan struct{})}
 	r.byName[name] = p
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.queue = append(r.queue, p)
 	if r.workers < ingestWorkers {
 		r.workers++
@@ -311,7 +328,9 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 			return nil
 		}
 		var c bulkd.Contact // reused: a batch holds encodings, not contacts
-		_, err := readMeta(meta, func(r *row) error {
+		// Rows are volatile: a contact is encoded (copied) before the next
+		// row is read, and a failed row's cells are cloned.
+		_, err := readMeta(meta, true, func(r *row) error {
 			if r.num <= job.RowsDone {
 				return nil
 			}
@@ -320,7 +339,11 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 					return err
 				}
 			} else {
-				cur.p.Failures = append(cur.p.Failures, bulkd.RowFailure{Row: r.num, Cells: slices.Clone(r.cells), Message: r.err})
+				cells := make([]string, len(r.cells))
+				for i, c := range r.cells {
+					cells[i] = strings.Clone(c)
+				}
+				cur.p.Failures = append(cur.p.Failures, bulkd.RowFailure{Row: r.num, Cells: cells, Message: r.err})
 			}
 			if cur.contacts.Len()+len(cur.p.Failures) >= im.batch {
 				return send(r.num)
@@ -410,7 +433,7 @@ func scanMeta(path string, refs *refSet) ([]string, int, error) {
 }
 
 // readMeta reads a CSV or JSON metadata file, calling fn per row.
-func readMeta(path string, fn func(*row) error) ([]string, error) {
+func readMeta(path string, volatile bool, fn func(*row) error) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", filepath.Base(path), err)
@@ -419,7 +442,7 @@ func readMeta(path string, fn func(*row) error) ([]string, error) {
 	if isJSON(path) {
 		return jsonHeader, readJSON(f, fn)
 	}
-	return readCSV(f, fn) // its row count was checked by the first pass
+	return readCSV(f, volatile, fn) // its row count was checked by the first pass
 }
 
 func isJSON(path string) bool { return strings.EqualFold(filepath.Ext(path), ".json") }

@@ -42,7 +42,8 @@ func runJob(t *testing.T, r *pipeline.Runner, kind bulkd.Kind, files map[string]
 // TestImporter_ManyBatches imports a file over many small batches, with
 // failed rows scattered through it, and checks that every row became
 // exactly its own contact or its own failure: batches are refilled once
-// committed, and rows share cell memory, so a mix-up would show here.
+// committed, and rows are read into reused memory (time zones and agents
+// are cached across rows), so a mix-up would show here.
 func TestImporter_ManyBatches(t *testing.T) {
 	ctx := context.Background()
 	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
@@ -51,7 +52,7 @@ func TestImporter_ManyBatches(t *testing.T) {
 	ms, err := media.Open(filepath.Join(t.TempDir(), "media"))
 	require.NoError(t, err)
 	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, st,
-		[]pipeline.Importer{agents.New(st, 0), contacts.New(st, ms, 4)}, hclog.NewNullLogger())
+		[]pipeline.Importer{agents.New(st, 0), contacts.New(st, ms, 64)}, hclog.NewNullLogger())
 	require.NoError(t, r.Open(ctx))
 	defer r.Close()
 
@@ -60,22 +61,23 @@ func TestImporter_ManyBatches(t *testing.T) {
 
 	wav, err := os.ReadFile(filepath.Join("..", "..", "testdata", "media", "call1.wav"))
 	require.NoError(t, err)
-	const rows = 50
+	const rows = 3000 // more than the reader's 64 KiB buffer, so its bytes are reused
 	var csv strings.Builder
-	csv.WriteString("AgentId,ContactStartTimeMs,CallId,Recording1,metadata.n\n")
+	csv.WriteString("AgentId,ContactStartTimeMs,CallId,Recording1,metadata.n,TimeZone\n")
+	zones := []string{"America/Chicago", "Europe/Paris", "Asia/Tokyo"}
 	bad := map[int]bool{}
 	for row := 1; row <= rows; row++ {
 		switch {
 		case row%7 == 0:
 			bad[row] = true
-			fmt.Fprintf(&csv, "nobody@abc.com,1447100000000,call-%d,call1.wav,%d\n", row, row)
+			fmt.Fprintf(&csv, "nobody@abc.com,1447100000000,call-%d,call1.wav,%d,UTC\n", row, row)
 		case row%11 == 0:
 			bad[row] = true
-			fmt.Fprintf(&csv, "a@abc.com,\"not \"\"a\"\" time\",call-%d,call1.wav,%d\n", row, row)
+			fmt.Fprintf(&csv, "a@abc.com,\"not \"\"a\"\" time\",call-%d,call1.wav,%d,UTC\n", row, row)
 		case row%2 == 0: // quoted cells take the reader's other path
-			fmt.Fprintf(&csv, "\"a@abc.com\",%d,\"call-%d\",call1.wav,\"%d\"\n", 1447100000000+row, row, row)
+			fmt.Fprintf(&csv, "\"a@abc.com\",%d,\"call-%d\",call1.wav,\"%d\",%s\n", 1447100000000+row, row, row, zones[row%3])
 		default:
-			fmt.Fprintf(&csv, "a@abc.com,%d,call-%d,call1.wav,%d\n", 1447100000000+row, row, row)
+			fmt.Fprintf(&csv, "a@abc.com,%d,call-%d,call1.wav,%d,%s\n", 1447100000000+row, row, row, zones[row%3])
 		}
 	}
 	j := runJob(t, r, bulkd.KindContacts, map[string][]byte{"CONTACT.many.csv": []byte(csv.String()), "call1.wav": wav}, "CONTACT.many.csv")
@@ -92,6 +94,7 @@ func TestImporter_ManyBatches(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("call-%d", c.Row), c.CallID)
 		assert.Equal(t, int64(1447100000000+c.Row), c.StartTimeMs)
 		assert.Equal(t, bulkd.Metadata{{Name: "n", Value: fmt.Sprint(c.Row)}}, c.Metadata)
+		assert.Equal(t, zones[c.Row%3], c.TimeZone, "row %d", c.Row)
 		require.Len(t, c.Recordings, 1)
 		assert.Equal(t, "call1.wav", c.Recordings[0].Location)
 	}

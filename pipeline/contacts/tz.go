@@ -85,6 +85,7 @@ func (c zoneCache) normalize(s string) (string, error) {
 	if a, ok := c[s]; ok {
 		return a.name, a.err
 	}
+	s = strings.Clone(s) // kept as the key, and the answer may be s itself
 	name, err := NormalizeTimeZone(s)
 	if len(c) < 1024 {
 		c[s] = zoneAnswer{name, err}
