@@ -199,7 +199,8 @@ func openCSV(rd io.Reader) (*csvio.Reader, *csvColumns, error) {
 }
 
 // scanCSV is the importer's first, light pass: it checks the header, counts
-// rows and collects the recording names, without validating rows.
+// rows and collects the recording names (of the rows within the limit),
+// without validating rows.
 func scanCSV(rd io.Reader, refs *refSet) ([]string, int, error) {
 	cr, cols, err := openCSV(rd)
 	if err != nil {
@@ -216,7 +217,7 @@ func scanCSV(rd io.Reader, refs *refSet) ([]string, int, error) {
 			return nil, 0, err
 		}
 		if rows++; rows > maxRows {
-			return nil, 0, pipeline.Invalid("more than %d rows: a contacts file holds at most %d", maxRows, maxRows)
+			continue // the row pass fails these rows
 		}
 		for _, col := range recordingColumns {
 			if loc := strings.TrimSpace(cols.get(rec.Cells, col)); loc != "" {

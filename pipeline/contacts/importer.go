@@ -63,33 +63,78 @@ func IsMetadata(name string) bool {
 	return false
 }
 
-// Import reads the job's metadata twice: once to learn its rows and the
-// recordings they name (and to gather and store those recordings), then to
-// build contacts, which a second goroutine commits in batches.
+// Import reads the job's metadata twice, at once. The first pass learns
+// the rows and the recordings they name, and gathers and stores those
+// recordings; the second builds contacts, which a third goroutine commits in
+// batches. A row waits only until its own recordings are stored, or known
+// to be missing. A JSON file is read whole by the first pass before any
+// row is stored: a syntax error anywhere makes it unusable, where a CSV
+// file's bad rows fail alone.
 func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	meta, unpacked, err := unpack(run)
 	if err != nil {
 		return err
 	}
+	header, err := readHeader(meta)
+	if err != nil {
+		return err
+	}
+	if err := run.Begin(ctx, header, run.Job.RowsTotal); err != nil {
+		return err
+	}
+	agents, err := im.directory(ctx, run.Job.Tenant)
+	if err != nil {
+		return err
+	}
+	job := run.Job // the first pass updates run.Job from here on
 	ctx, cancel := context.WithCancel(ctx)
-	stored := newRecordings(ctx, run.Dir, im.media)
+	stored := newRecordings(ctx, run.Dir, im.media, job.Realtime)
 	defer func() {
 		cancel()
 		stored.stop()
 	}()
-	// Recordings already in the work folder are stored while the first pass
-	// is still finding the rest: storing is mostly waiting for fsyncs, and
-	// the second pass waits for each row's recordings.
+	first := make(chan error, 1)
+	go func() {
+		err := im.firstPass(ctx, run, meta, unpacked, stored)
+		if err != nil {
+			cancel() // the row pass stops too
+		}
+		first <- err
+	}()
+	var firstErr error
+	if isJSON(meta) {
+		if firstErr = <-first; firstErr != nil {
+			return firstErr
+		}
+		first = nil
+	}
+	err = im.commit(ctx, job, meta, agents, stored)
+	if first != nil {
+		if err != nil {
+			cancel()
+		}
+		firstErr = <-first
+	}
+	if firstErr != nil {
+		return firstErr // the cause, where err may only be the cancellation
+	}
+	return err
+}
+
+// firstPass reads the metadata for its row count and the recordings it
+// names, has them stored, and records both on the job. Recordings already
+// in the work folder are stored as they are found, and a folder job's
+// recordings still in its origin are taken as found: storing is mostly
+// waiting for fsyncs, which overlap the reading. Those not there yet are
+// gathered after the reading.
+func (im *Importer) firstPass(ctx context.Context, run *pipeline.Run, meta string, unpacked []string, stored *recordings) error {
+	defer stored.close() // rows waiting for a recording no one will add go on
 	inDir := map[string]bool{}
+	var early *pipeline.Early
 	if !run.Job.Realtime { // real-time recordings come later, one by one
 		for _, n := range append(append([]string{}, run.Job.Media...), unpacked...) {
 			inDir[n] = true
 		}
-	}
-	// A folder job's recordings are still in its origin: those found
-	// settled there are taken as the first pass names them.
-	var early *pipeline.Early
-	if !run.Job.Realtime {
 		early = run.StartEarly(ctx, func(names []string) {
 			for _, n := range names {
 				stored.add(n)
@@ -127,7 +172,6 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 			}
 		}
 	}
-	stored.close()
 	var ignored []string
 	for _, n := range append(append([]string{}, run.Job.Media...), unpacked...) {
 		if !refs.seen[n] && !IsMetadata(n) {
@@ -135,15 +179,9 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 		}
 	}
 	if len(ignored) > 0 && !slices.Equal(ignored, run.Job.Ignored) {
-		if err := run.SetIgnored(ctx, ignored); err != nil {
-			return err
-		}
+		return run.SetIgnored(ctx, ignored)
 	}
-	agents, err := im.directory(ctx, run.Job.Tenant)
-	if err != nil {
-		return err
-	}
-	return im.commit(ctx, run, meta, agents, stored)
+	return nil
 }
 
 // refSet is the recordings a file names, in the order rows first name them.
@@ -176,24 +214,27 @@ func (s *refSet) add(loc string) {
 const ingestWorkers = 32
 
 // recordings are the job's recordings being put into the media store, in
-// the order rows first name them, alongside both passes: a row waits only
-// for its own recordings. get is called from the row pass, after close.
+// the order rows first name them, alongside both passes. The first pass
+// adds them and closes; the row pass gets them, waiting for a name until it
+// is added or the first pass has closed.
 type recordings struct {
 	ctx     context.Context
 	dir     string
 	media   *media.Store
+	noWait  bool // real time: a recording not added is uploaded later
 	mu      sync.Mutex
-	byName  map[string]*pendingRecording // written under mu until close
+	byName  map[string]*pendingRecording
 	queue   []*pendingRecording
-	wake    *sync.Cond
+	work    *sync.Cond // a worker waits for the queue
+	known   *sync.Cond // get waits for its name, or the close
 	closed  bool
 	workers int
 	wg      sync.WaitGroup
 }
 
-func newRecordings(ctx context.Context, dir string, ms *media.Store) *recordings {
-	r := &recordings{ctx: ctx, dir: dir, media: ms, byName: map[string]*pendingRecording{}}
-	r.wake = sync.NewCond(&r.mu)
+func newRecordings(ctx context.Context, dir string, ms *media.Store, realtime bool) *recordings {
+	r := &recordings{ctx: ctx, dir: dir, media: ms, noWait: realtime, byName: map[string]*pendingRecording{}}
+	r.work, r.known = sync.NewCond(&r.mu), sync.NewCond(&r.mu)
 	return r
 }
 
@@ -216,17 +257,18 @@ func (r *recordings) add(name string) {
 	if r.workers < ingestWorkers {
 		r.workers++
 		r.wg.Add(1)
-		go r.work()
+		go r.ingest()
 	}
-	r.wake.Signal()
+	r.work.Signal()
+	r.known.Broadcast()
 }
 
-func (r *recordings) work() {
+func (r *recordings) ingest() {
 	defer r.wg.Done()
 	for {
 		r.mu.Lock()
 		for len(r.queue) == 0 && !r.closed {
-			r.wake.Wait()
+			r.work.Wait()
 		}
 		if len(r.queue) == 0 {
 			r.mu.Unlock()
@@ -250,7 +292,8 @@ func (r *recordings) close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
-	r.wake.Broadcast()
+	r.work.Broadcast()
+	r.known.Broadcast()
 }
 
 // stop closes the queue and waits for the workers, which finish what is
@@ -262,12 +305,19 @@ func (r *recordings) stop() {
 
 // get waits for a recording; ok is false when it was not present.
 func (r *recordings) get(name string) (stored, bool) {
-	p, ok := r.byName[name]
-	if !ok {
-		return stored{}, false
+	r.mu.Lock()
+	for {
+		if p, ok := r.byName[name]; ok {
+			r.mu.Unlock()
+			<-p.done
+			return p.res, true
+		}
+		if r.closed || r.noWait {
+			r.mu.Unlock()
+			return stored{}, false
+		}
+		r.known.Wait()
 	}
-	<-p.done
-	return p.res, true
 }
 
 // stored is what became of one recording file.
@@ -292,10 +342,9 @@ type batch struct {
 // commit parses rows after the job's checkpoint into batches of encoded
 // contacts on one goroutine and commits them on this one, which then does
 // little but put bytes.
-func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, agents *directory, stored *recordings) error {
+func (im *Importer) commit(ctx context.Context, job *bulkd.Job, meta string, agents *directory, stored *recordings) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	job := run.Job
 	batches := make(chan batch, 2)
 	// Committed batches come back to be refilled: once a transaction has
 	// committed, bbolt no longer holds its values.
@@ -330,9 +379,14 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 		var c bulkd.Contact // reused: a batch holds encodings, not contacts
 		// Rows are volatile: a contact is encoded (copied) before the next
 		// row is read, and a failed row's cells are cloned.
+		last := job.RowsDone
 		_, err := readMeta(meta, true, func(r *row) error {
 			if r.num <= job.RowsDone {
 				return nil
+			}
+			last = r.num
+			if r.num > maxRows {
+				r.fail("", "a contacts file holds at most %d rows: split it into several files", maxRows)
 			}
 			if im.contact(job, r, agents, stored, &c) {
 				if err := cur.contacts.Add(&c); err != nil {
@@ -351,7 +405,7 @@ func (im *Importer) commit(ctx context.Context, run *pipeline.Run, meta string, 
 			return nil
 		})
 		if err == nil && cur.contacts.Len()+len(cur.p.Failures) > 0 {
-			err = send(job.RowsTotal)
+			err = send(last)
 		}
 		parseErr <- err
 	}()
@@ -430,6 +484,24 @@ func scanMeta(path string, refs *refSet) ([]string, int, error) {
 		return nil
 	})
 	return jsonHeader, total, err
+}
+
+// readHeader checks a metadata file's header (a CSV's columns) and returns
+// it.
+func readHeader(path string) ([]string, error) {
+	if isJSON(path) {
+		return jsonHeader, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", filepath.Base(path), err)
+	}
+	defer f.Close()
+	cr, _, err := openCSV(f)
+	if err != nil {
+		return nil, err
+	}
+	return cr.Header(), nil
 }
 
 // readMeta reads a CSV or JSON metadata file, calling fn per row.
