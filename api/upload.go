@@ -297,6 +297,10 @@ func (s *Server) putRecording(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "%v", err))
 		return
 	}
+	if err := s.Media.Sync(); err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	c, err = s.Contacts.StoreRecording(r.Context(), t, c.ID, loc, b.Size, b.SHA256)
 	if err != nil {
 		s.Error(w, r, err)

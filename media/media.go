@@ -77,6 +77,10 @@ type Blob struct {
 type Store struct {
 	dir  string
 	bufs sync.Pool // read buffers: a job may store thousands of recordings at once
+
+	mu     sync.Mutex
+	dirty  map[string]bool // shard folders with new names not yet synced
+	syncMu sync.Mutex      // held through a Sync, so a Sync never returns early
 }
 
 // Open returns the store at dir, creating it.
@@ -84,7 +88,7 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open media store: %w", err)
 	}
-	return &Store{dir: dir}, nil
+	return &Store{dir: dir, dirty: map[string]bool{}}, nil
 }
 
 // Path returns where the blob with this digest lives.
@@ -100,8 +104,9 @@ const sniffLen = 3072
 // Ingest checks that the file at path is what name's extension says, hashes
 // it while reading it once, and links it into the store (a hard link: no
 // bytes are copied on the same file system, and path stays valid until its
-// owner removes it). It syncs the file first so a contact committed after
-// Ingest never points at bytes a crash could lose.
+// owner removes it). It syncs the file's bytes; its name in the store is
+// durable once Sync returns: call Sync before recording anything that
+// points at the blob.
 func (s *Store) Ingest(path, name string) (Blob, error) {
 	f, ok := formats[ext(name)]
 	if !ok {
@@ -169,8 +174,36 @@ func (s *Store) link(path, sha string) error {
 			return err
 		}
 	}
-	// The new name must survive a crash as surely as the bytes.
-	return fsx.SyncDir(filepath.Dir(dst))
+	// The new name must survive a crash as surely as the bytes: Sync syncs
+	// its folder, once for all the names made since the last Sync.
+	s.mu.Lock()
+	s.dirty[filepath.Dir(dst)] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// Sync makes the names of every blob Ingest has returned durable. Many
+// recordings stored together cost one sync per shard folder, not one each.
+func (s *Store) Sync() error {
+	s.syncMu.Lock()
+	defer s.syncMu.Unlock()
+	s.mu.Lock()
+	dirs := s.dirty
+	if len(dirs) > 0 {
+		s.dirty = map[string]bool{}
+	}
+	s.mu.Unlock()
+	for d := range dirs {
+		if err := fsx.SyncDir(d); err != nil {
+			s.mu.Lock()
+			for d := range dirs { // try them again next time
+				s.dirty[d] = true
+			}
+			s.mu.Unlock()
+			return fmt.Errorf("media store: %w", err)
+		}
+	}
+	return nil
 }
 
 func copyInto(src, dst string) error {

@@ -73,3 +73,21 @@ func TestTypeOf(t *testing.T) {
 		assert.Equal(t, want != "", ok, name)
 	}
 }
+
+func TestStore_Sync(t *testing.T) {
+	s, err := media.Open(filepath.Join(t.TempDir(), "media"))
+	require.NoError(t, err)
+	require.NoError(t, s.Sync(), "nothing to sync")
+	b, err := s.Ingest(fixture(t, "call1.wav", "call1.wav"), "call1.wav")
+	require.NoError(t, err)
+	shard := filepath.Dir(s.Path(b.SHA256))
+	require.NoError(t, os.RemoveAll(shard))
+	err = s.Sync()
+	require.Error(t, err, "a folder that cannot be synced is an error")
+	assert.Contains(t, err.Error(), "media store")
+	require.Error(t, s.Sync(), "and is tried again by the next Sync")
+	require.NoError(t, os.MkdirAll(shard, 0o755))
+	require.NoError(t, s.Sync())
+	require.NoError(t, os.RemoveAll(shard))
+	require.NoError(t, s.Sync(), "a synced folder is not synced again")
+}

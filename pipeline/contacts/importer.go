@@ -410,7 +410,13 @@ func (im *Importer) commit(ctx context.Context, job *bulkd.Job, meta string, age
 		parseErr <- err
 	}()
 	for b := range batches {
-		if err := im.store.ApplyContacts(ctx, job.ID, job.Tenant, b.contacts, b.p); err != nil {
+		// The batch's recordings were stored before its rows were built;
+		// their names become durable before any contact points at them.
+		err := im.media.Sync()
+		if err == nil {
+			err = im.store.ApplyContacts(ctx, job.ID, job.Tenant, b.contacts, b.p)
+		}
+		if err != nil {
 			cancel()
 			for range batches { // let the parser finish
 			}
