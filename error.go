@@ -8,10 +8,12 @@ import (
 // Error codes shared by every package. The HTTP layer maps them to status
 // codes in one place.
 const (
-	ECONFLICT = "conflict"
-	EINTERNAL = "internal"
-	EINVALID  = "invalid"
-	ENOTFOUND = "not_found"
+	ECONFLICT     = "conflict"
+	EINTERNAL     = "internal"
+	EINVALID      = "invalid"
+	ENOTFOUND     = "not_found"
+	EUNAUTHORIZED = "unauthorized" // no, or bad, credentials
+	EFORBIDDEN    = "forbidden"    // good credentials without the scope
 )
 
 // Sentinels checked with errors.Is.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
-	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/auth"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/hashicorp/go-hclog"
@@ -34,6 +34,8 @@ type Deps struct {
 	Pipeline Pipeline
 	// Incoming is where uploads are streamed before they are claimed.
 	Incoming string
+	// Auth decides who each request acts for.
+	Auth *auth.Authenticator
 }
 
 // Server holds the handlers' dependencies.
@@ -53,16 +55,17 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	mux.HandleFunc("GET /v1/jobs", s.listJobs)
-	mux.HandleFunc("GET /v1/jobs/{id}", s.getJob)
-	mux.HandleFunc("GET /v1/jobs/{id}/errors.csv", s.getReport)
-	mux.HandleFunc("GET /v1/tenants/{tenant}/agents", s.listAgents)
-	mux.HandleFunc("GET /v1/tenants/{tenant}/contacts", s.listContacts)
-	mux.HandleFunc("GET /v1/tenants/{tenant}/contacts/{id}", s.getContact)
-	mux.HandleFunc("GET /v1/tenants/{tenant}/contacts/{id}/recordings/{location}", s.getRecording)
-	mux.HandleFunc("POST /api/upload/contacts", s.uploadContacts)
-	mux.HandleFunc("POST /api/rest/wfo/contact/import", s.importRealtime)
-	mux.HandleFunc("PUT /api/rest/wfo/contact/{id}/recordings/{location}", s.putRecording)
+	handle := func(pattern, scope string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.guard(scope, h)) }
+	handle("GET /v1/jobs", bulkd.ScopeJobsRead, s.listJobs)
+	handle("GET /v1/jobs/{id}", bulkd.ScopeJobsRead, s.getJob)
+	handle("GET /v1/jobs/{id}/errors.csv", bulkd.ScopeJobsRead, s.getReport)
+	handle("GET /v1/tenants/{tenant}/agents", bulkd.ScopeAgentsRead, s.listAgents)
+	handle("GET /v1/tenants/{tenant}/contacts", bulkd.ScopeContactsRead, s.listContacts)
+	handle("GET /v1/tenants/{tenant}/contacts/{id}", bulkd.ScopeContactsRead, s.getContact)
+	handle("GET /v1/tenants/{tenant}/contacts/{id}/recordings/{location}", bulkd.ScopeContactsRead, s.getRecording)
+	handle("POST /api/upload/contacts", bulkd.ScopeContactsImport, s.uploadContacts)
+	handle("POST /api/rest/wfo/contact/import", bulkd.ScopeContactsCapture, s.importRealtime)
+	handle("PUT /api/rest/wfo/contact/{id}/recordings/{location}", bulkd.ScopeContactsCapture, s.putRecording)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -104,6 +107,13 @@ func viewJob(j *bulkd.Job) jobView {
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := bulkd.JobFilter{Tenant: q.Get("tenant"), State: bulkd.JobState(q.Get("state")), Limit: 1000}
+	if p := principal(r); !p.AllTenants() {
+		if f.Tenant != "" && f.Tenant != p.Tenant {
+			writeJSON(w, http.StatusOK, map[string]any{"jobs": []jobView{}}) // another tenant: nothing to see
+			return
+		}
+		f.Tenant = p.Tenant
+	}
 	if f.State != "" && !validState(f.State) {
 		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "state %q is not one of queued, running, succeeded, partial, failed, skipped", f.State))
 		return
@@ -145,13 +155,18 @@ func validState(st bulkd.JobState) bool {
 	return false
 }
 
-// job loads the job named by the {id} path value.
+// job loads the job named by the {id} path value; another tenant's job is
+// not found, exactly as a job that does not exist.
 func (s *Server) job(r *http.Request) (*bulkd.Job, error) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return nil, bulkd.Errorf(bulkd.ENOTFOUND, "job %q not found", r.PathValue("id"))
 	}
-	return s.Jobs.Job(r.Context(), id)
+	j, err := s.Jobs.Job(r.Context(), id)
+	if err == nil && !principal(r).Sees(j.Tenant) {
+		return nil, bulkd.Errorf(bulkd.ENOTFOUND, "job %d not found", id)
+	}
+	return j, err
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
@@ -192,12 +207,17 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	code := bulkd.ErrorCode(err)
 	status := map[string]int{
-		bulkd.ENOTFOUND: http.StatusNotFound,
-		bulkd.EINVALID:  http.StatusBadRequest,
-		bulkd.ECONFLICT: http.StatusConflict,
-		ETOOLARGE:       http.StatusRequestEntityTooLarge,
-		EUNSUPPORTED:    http.StatusUnsupportedMediaType,
+		bulkd.ENOTFOUND:     http.StatusNotFound,
+		bulkd.EINVALID:      http.StatusBadRequest,
+		bulkd.ECONFLICT:     http.StatusConflict,
+		ETOOLARGE:           http.StatusRequestEntityTooLarge,
+		EUNSUPPORTED:        http.StatusUnsupportedMediaType,
+		bulkd.EUNAUTHORIZED: http.StatusUnauthorized,
+		bulkd.EFORBIDDEN:    http.StatusForbidden,
 	}[code]
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="bulkd"`)
+	}
 	msg := err.Error()
 	if status == 0 {
 		status, msg = http.StatusInternalServerError, "internal error"
@@ -206,17 +226,31 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, &bulkd.Error{Code: code, Message: msg})
 }
 
-// tenant returns the tenant a request acts for. Until authentication is
-// configured it is the X-Tenant header, "default" without one.
-func tenant(r *http.Request) (string, error) {
-	t := r.Header.Get("X-Tenant")
-	if t == "" {
-		return "default", nil
+// guard authenticates a request, hides other tenants' paths (404, as for a
+// tenant that does not exist), checks the scope, and passes the principal
+// on in the request's context.
+func (s *Server) guard(scope string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.Auth.Authenticate(r)
+		switch {
+		case err != nil:
+		case r.PathValue("tenant") != "" && !p.Sees(r.PathValue("tenant")):
+			err = bulkd.Errorf(bulkd.ENOTFOUND, "tenant %q not found", r.PathValue("tenant"))
+		case !p.Has(scope):
+			err = bulkd.Errorf(bulkd.EFORBIDDEN, "insufficient permissions: this token does not grant %s", scope)
+		}
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		h(w, r.WithContext(auth.NewContext(r.Context(), p)))
 	}
-	if !config.ValidTenant(t) {
-		return "", bulkd.Errorf(bulkd.EINVALID, "X-Tenant %q is not a tenant name ([A-Za-z0-9._-]+)", t)
-	}
-	return t, nil
+}
+
+// principal returns who the request acts for (guard put it there).
+func principal(r *http.Request) auth.Principal {
+	p, _ := auth.FromContext(r.Context())
+	return p
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

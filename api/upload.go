@@ -56,11 +56,7 @@ func safeName(name string) (string, bool) {
 // importRequest checks an import request's content type and returns the
 // tenant it acts for; ok is false when an error answer was written.
 func (s *Server) importRequest(w http.ResponseWriter, r *http.Request, contentType string) (string, bool) {
-	t, err := tenant(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return "", false
-	}
+	t := principal(r).Tenant
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != contentType {
 		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be %s, not %q", contentType, mt))
 		return "", false
@@ -234,7 +230,7 @@ func (s *Server) importRealtime(w http.ResponseWriter, r *http.Request) {
 	}
 	j, ok := s.claimAndWait(w, r, pipeline.Claim{
 		Tenant: t, Kind: bulkd.KindContacts, Source: bulkd.SourceAPI, Origin: dir,
-		Files: []string{"contacts.json"}, Realtime: true, User: r.Header.Get("X-User"),
+		Files: []string{"contacts.json"}, Realtime: true, User: principal(r).Subject,
 	})
 	if !ok {
 		return
@@ -266,11 +262,7 @@ func firstNonSpace(br *bufio.Reader) byte {
 
 // putRecording receives a recording that real-time metadata named.
 func (s *Server) putRecording(w http.ResponseWriter, r *http.Request) {
-	t, err := tenant(r)
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	t := principal(r).Tenant
 	c, err := s.contactPath(r, t)
 	if err != nil {
 		s.Error(w, r, err)

@@ -10,7 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
+
+	"github.com/bulkd/bulkd"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -28,6 +31,7 @@ type Config struct {
 	Dedupe *bool `hcl:"dedupe,optional"`
 
 	HTTP      *HTTP      `hcl:"http,block"`
+	Auth      *Auth      `hcl:"auth,block"`
 	Watch     *Watch     `hcl:"watch,block"`
 	Retention *Retention `hcl:"retention,block"`
 	Tenants   []*Tenant  `hcl:"tenant,block"`
@@ -41,6 +45,22 @@ type Config struct {
 type HTTP struct {
 	Listen      string    `hcl:"listen,optional"`
 	ListenRange hcl.Range `hcl:"listen,attr_value_range"`
+}
+
+// Auth configures HS256 JWTs; static tokens are per tenant. Secrets are
+// never in the file: it names the environment variables that hold them.
+type Auth struct {
+	JWTSecretEnv      string    `hcl:"jwt_secret_env,optional"`
+	JWTSecretEnvRange hcl.Range `hcl:"jwt_secret_env,attr_value_range"`
+}
+
+// Token is a tenant's static bearer token: the variable holding it, and
+// the scopes it grants.
+type Token struct {
+	SecretEnv      string    `hcl:"secret_env"`
+	Scopes         []string  `hcl:"scopes"`
+	SecretEnvRange hcl.Range `hcl:"secret_env,attr_value_range"`
+	ScopesRange    hcl.Range `hcl:"scopes,attr_value_range"`
 }
 
 // Watch configures the tenant folders and how files are detected.
@@ -74,8 +94,12 @@ type Retention struct {
 // Tenant declares a tenant; tenants are also discovered as folders.
 type Tenant struct {
 	Name      string    `hcl:"name,label"`
+	Tokens    []*Token  `hcl:"token,block"`
 	NameRange hcl.Range `hcl:"name,label_range"`
 }
+
+// envNameRE is what an environment variable name may be.
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // TenantNameRE is what a tenant name (and so a tenant folder) may be.
 var TenantNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
@@ -212,6 +236,22 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 			bad(t.NameRange, "Duplicate tenant", fmt.Sprintf("tenant %q is declared twice.", t.Name))
 		}
 		seen[t.Name] = true
+		for _, tok := range t.Tokens {
+			if !envNameRE.MatchString(tok.SecretEnv) {
+				bad(tok.SecretEnvRange, "Invalid variable name", fmt.Sprintf("tenant %q: token.secret_env is not an environment variable name (letters, digits and _): it names the variable that holds the token; the token itself never goes in this file.", t.Name))
+			}
+			if len(tok.Scopes) == 0 {
+				bad(tok.ScopesRange, "No scopes", fmt.Sprintf("tenant %q: a token needs at least one scope (%s).", t.Name, strings.Join(bulkd.Scopes, ", ")))
+			}
+			for _, sc := range tok.Scopes {
+				if !bulkd.KnownScope(sc) {
+					bad(tok.ScopesRange, "Unknown scope", fmt.Sprintf("tenant %q: scope %q is not one of %s.", t.Name, sc, strings.Join(bulkd.Scopes, ", ")))
+				}
+			}
+		}
+	}
+	if c.Auth != nil && c.Auth.JWTSecretEnv != "" && !envNameRE.MatchString(c.Auth.JWTSecretEnv) {
+		bad(c.Auth.JWTSecretEnvRange, "Invalid variable name", "auth.jwt_secret_env is not an environment variable name (letters, digits and _): it names the variable that holds the secret; the secret itself never goes in this file.")
 	}
 	c.DataDir = resolve(base, c.DataDir)
 	if c.Watch.Root == "" {

@@ -60,6 +60,14 @@ func TestLoad_Errors(t *testing.T) {
 		{name: "bad tenant", src: "tenant \"a/b\" {}\n", want: "bulkd.hcl:1:8: Invalid tenant name"},
 		{name: "duplicate tenant", src: "tenant \"a\" {}\ntenant \"a\" {}\n", want: "bulkd.hcl:2:8: Duplicate tenant"},
 		{name: "syntax", src: "watch {\n", want: "bulkd.hcl:1:7: Unclosed configuration block"},
+		{name: "token in place of its variable", src: "tenant \"a\" {\n  token {\n    secret_env = \"s3cr3t!\"\n    scopes = [\"admin\"]\n  }\n}\n",
+			want: "bulkd.hcl:3:18: Invalid variable name: tenant \"a\": token.secret_env is not an environment variable name"},
+		{name: "unknown scope", src: "tenant \"a\" {\n  token {\n    secret_env = \"A\"\n    scopes = [\"root\"]\n  }\n}\n",
+			want: "bulkd.hcl:4:14: Unknown scope: tenant \"a\": scope \"root\" is not one of"},
+		{name: "no scopes", src: "tenant \"a\" {\n  token {\n    secret_env = \"A\"\n    scopes = []\n  }\n}\n",
+			want: "bulkd.hcl:4:14: No scopes"},
+		{name: "bad JWT variable", src: "auth {\n  jwt_secret_env = \"a b\"\n}\n",
+			want: "bulkd.hcl:2:20: Invalid variable name: auth.jwt_secret_env"},
 		{name: "missing file", file: "no/such/file.hcl", want: "Cannot read config"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/api"
+	"github.com/bulkd/bulkd/auth"
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
@@ -63,8 +64,14 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			_ = d.Close()
 		}
 	}()
-	if err := checkListen(d.cfg.HTTP.Listen); err != nil {
+	authn, err := auth.New(d.cfg, os.Getenv)
+	if err != nil {
 		return err
+	}
+	if !authn.Enabled() {
+		if err := checkListen(d.cfg.HTTP.Listen); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(d.cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
@@ -113,7 +120,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	d.http = &http.Server{
 		Handler: api.NewServer(api.Deps{
 			Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
-			Incoming: filepath.Join(d.cfg.DataDir, "incoming"),
+			Incoming: filepath.Join(d.cfg.DataDir, "incoming"), Auth: authn,
 		}, d.log.Named("api")).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
@@ -202,8 +209,8 @@ func (d *Daemon) Close() error {
 	return errors.Join(errs...)
 }
 
-// checkListen refuses a non-loopback address: bulkd has no authentication
-// configured, so it must not be reachable from other machines.
+// checkListen refuses a non-loopback address when bulkd has no
+// authentication configured: it must not be reachable from other machines.
 func checkListen(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -215,5 +222,5 @@ func checkListen(addr string) error {
 	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 		return nil
 	}
-	return fmt.Errorf("http.listen %q is not a loopback address: without authentication configured bulkd serves only on 127.0.0.1 or ::1", addr)
+	return fmt.Errorf("http.listen %q is not a loopback address: without authentication configured (a tenant token or auth.jwt_secret_env) bulkd serves only on 127.0.0.1 or ::1", addr)
 }

@@ -26,3 +26,15 @@ retention {
 # Tenants are discovered as folders under watch.root; declaring one here
 # creates its folder at start-up.
 tenant "acme" {}
+
+# Authentication (see the README): without an auth block or a token, bulkd
+# serves on loopback only and takes the tenant from X-Tenant.
+# auth {
+#   jwt_secret_env = "BULKD_JWT_SECRET"
+# }
+# tenant "globex" {
+#   token {
+#     secret_env = "GLOBEX_TOKEN"
+#     scopes     = ["jobs:read", "agents:read", "contacts:read"]
+#   }
+# }

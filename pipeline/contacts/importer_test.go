@@ -39,6 +39,17 @@ func runJob(t *testing.T, r *pipeline.Runner, kind bulkd.Kind, files map[string]
 	return j
 }
 
+// openStores opens a store and a media store in temp folders.
+func openStores(t *testing.T) (*store.Store, *media.Store) {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	ms, err := media.Open(filepath.Join(t.TempDir(), "media"))
+	require.NoError(t, err)
+	return st, ms
+}
+
 // TestImporter_ManyBatches imports a file over many small batches, with
 // failed rows scattered through it, and checks that every row became
 // exactly its own contact or its own failure: batches are refilled once
@@ -46,11 +57,7 @@ func runJob(t *testing.T, r *pipeline.Runner, kind bulkd.Kind, files map[string]
 // are cached across rows), so a mix-up would show here.
 func TestImporter_ManyBatches(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
-	require.NoError(t, err)
-	defer st.Close()
-	ms, err := media.Open(filepath.Join(t.TempDir(), "media"))
-	require.NoError(t, err)
+	st, ms := openStores(t)
 	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, st,
 		[]pipeline.Importer{agents.New(st, 0), contacts.New(st, ms, 64)}, hclog.NewNullLogger())
 	require.NoError(t, r.Open(ctx))
@@ -132,11 +139,7 @@ func (b *blockingContacts) ApplyContacts(ctx context.Context, jobID uint64, tena
 // three batches and lets a new runner resume it from its checkpoint.
 func TestImporter_ResumeLosesAndDoublesNothing(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
-	require.NoError(t, err)
-	defer st.Close()
-	ms, err := media.Open(filepath.Join(t.TempDir(), "media"))
-	require.NoError(t, err)
+	st, ms := openStores(t)
 	work := filepath.Join(t.TempDir(), "work")
 	blocker := &blockingContacts{Store: st, batches: 3, reached: make(chan struct{})}
 	r := pipeline.NewRunner(pipeline.Config{WorkDir: work}, st,

@@ -1,0 +1,145 @@
+package daemon_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/daemon"
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/hashicorp/go-hclog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const jwtSecret = "an-hs256-secret-of-32-bytes-or-more"
+
+// withAuth configures tokens for acme and globex and a JWT secret.
+func withAuth(t *testing.T) func(*config.Config) {
+	t.Setenv("TEST_JWT_SECRET", jwtSecret)
+	t.Setenv("TEST_ACME_TOKEN", "acme-reader")
+	t.Setenv("TEST_GLOBEX_TOKEN", "globex-admin")
+	return func(c *config.Config) {
+		c.Auth = &config.Auth{JWTSecretEnv: "TEST_JWT_SECRET"}
+		c.Tenants = []*config.Tenant{
+			{Name: "acme", Tokens: []*config.Token{{SecretEnv: "TEST_ACME_TOKEN", Scopes: []string{bulkd.ScopeJobsRead}}}},
+			{Name: "globex", Tokens: []*config.Token{{SecretEnv: "TEST_GLOBEX_TOKEN", Scopes: []string{bulkd.ScopeAdmin}}}},
+		}
+	}
+}
+
+// call requests path with the header set and returns the status and body.
+func (h *harness) call(method, path string, header map[string]string) (int, string, http.Header) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url+path, nil)
+	require.NoError(h.t, err)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(h.t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(h.t, err)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
+
+func hs256(t *testing.T, c jwt.MapClaims) string {
+	t.Helper()
+	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString([]byte(jwtSecret))
+	require.NoError(t, err)
+	return s
+}
+
+func TestAuth_TenantsAndScopes(t *testing.T) {
+	h := startDaemon(t, t.TempDir(), withAuth(t))
+	drop(t, h.root, "acme", "good", "AGENTS.a.csv")
+	drop(t, h.root, "globex", "good", "AGENTS.g.csv")
+	waitAuthed := func(tok, tenant string) uint64 {
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			status, body, _ := h.call("GET", "/v1/jobs", bearer(tok))
+			require.Equal(t, http.StatusOK, status, body)
+			var out struct{ Jobs []jobJSON }
+			require.NoError(t, json.Unmarshal([]byte(body), &out))
+			if len(out.Jobs) == 1 && out.Jobs[0].State == "succeeded" {
+				for _, j := range out.Jobs {
+					require.Equal(t, tenant, j.Tenant, "a token lists its own tenant's jobs only")
+				}
+				return out.Jobs[0].ID
+			}
+			require.True(t, time.Now().Before(deadline), "jobs: %s", body)
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	acmeJob := waitAuthed("acme-reader", "acme")
+	globexJob := waitAuthed("globex-admin", "globex")
+	future := time.Now().Add(time.Hour).Unix()
+	jwtAcme := hs256(t, jwt.MapClaims{"tenant": "acme", "scope": "agents:read jobs:read", "sub": "ann@acme.com", "exp": future})
+
+	for _, tc := range []struct {
+		name, method, path string
+		header             map[string]string
+		status             int
+		body               string
+	}{
+		{"health needs nothing", "GET", "/healthz", nil, 200, `"ok"`},
+		{"no credentials", "GET", "/v1/jobs", nil, 401, "missing credentials"},
+		{"unknown token", "GET", "/v1/jobs", bearer("guess"), 401, "invalid credentials"},
+		{"expired JWT", "GET", "/v1/jobs", bearer(hs256(t, jwt.MapClaims{"tenant": "acme", "scope": "admin", "exp": time.Now().Add(-time.Minute).Unix()})), 401, "expired"},
+		{"own job", "GET", "/v1/jobs/" + itoa(acmeJob), bearer("acme-reader"), 200, `"tenant": "acme"`},
+		{"another tenant's job is not found", "GET", "/v1/jobs/" + itoa(globexJob), bearer("acme-reader"), 404, "not found"},
+		{"as a job that does not exist", "GET", "/v1/jobs/999999", bearer("acme-reader"), 404, "not found"},
+		{"another tenant's report", "GET", "/v1/jobs/" + itoa(globexJob) + "/errors.csv", bearer("acme-reader"), 404, "not found"},
+		{"filtering for another tenant finds nothing", "GET", "/v1/jobs?tenant=globex", bearer("acme-reader"), 200, `"jobs": []`},
+		{"scope missing", "GET", "/v1/tenants/acme/agents", bearer("acme-reader"), 403, "does not grant agents:read"},
+		{"another tenant's records", "GET", "/v1/tenants/globex/agents", bearer("acme-reader"), 404, "not found"},
+		{"JWT with the scope", "GET", "/v1/tenants/acme/agents", bearer(jwtAcme), 200, "agents"},
+		{"JWT in the auth header", "GET", "/v1/tenants/acme/agents", map[string]string{"auth": jwtAcme}, 200, "agents"},
+		{"admin holds every scope, in its tenant", "GET", "/v1/tenants/globex/contacts", bearer("globex-admin"), 200, "contacts"},
+		{"admin of one tenant does not see another", "GET", "/v1/tenants/acme/contacts", bearer("globex-admin"), 404, "not found"},
+		{"X-Tenant means nothing with auth", "GET", "/v1/tenants/acme/agents", map[string]string{"Authorization": "Bearer globex-admin", "X-Tenant": "acme"}, 404, "not found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body, hdr := h.call(tc.method, tc.path, tc.header)
+			assert.Equal(t, tc.status, status, body)
+			assert.Contains(t, body, tc.body)
+			if status == 401 {
+				assert.Equal(t, `Bearer realm="bulkd"`, hdr.Get("WWW-Authenticate"))
+			}
+		})
+	}
+}
+
+func TestAuth_NonLoopbackAllowedWithAuth(t *testing.T) {
+	opt := withAuth(t)
+	cfg := testConfig(t, t.TempDir())
+	opt(cfg)
+	cfg.HTTP.Listen = "0.0.0.0:0"
+	d := daemon.New(cfg, hclog.NewNullLogger())
+	require.NoError(t, d.Open(context.Background()))
+	require.NoError(t, d.Close())
+}
+
+func TestAuth_MissingSecretRefusesToStart(t *testing.T) {
+	opt := withAuth(t)
+	cfg := testConfig(t, t.TempDir())
+	opt(cfg)
+	require.NoError(t, os.Unsetenv("TEST_ACME_TOKEN"))
+	err := daemon.New(cfg, hclog.NewNullLogger()).Open(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "TEST_ACME_TOKEN is not set")
+	_, statErr := os.Stat(filepath.Join(cfg.DataDir, "bulkd.db"))
+	assert.True(t, os.IsNotExist(statErr), "nothing started")
+}
+
+func itoa(n uint64) string { b, _ := json.Marshal(n); return string(b) }
