@@ -73,6 +73,10 @@ type Job struct {
 	Ignored []string `json:"ignored,omitempty"`
 	// User is who submitted the job over HTTP ("" for folder drops).
 	User string `json:"user,omitempty"`
+	// ExternalID is the id an API names the job by (a schedule event
+	// import's UUID), and Params the options it was submitted with.
+	ExternalID string            `json:"external_id,omitempty"`
+	Params     map[string]string `json:"params,omitempty"`
 	// Realtime marks a contacts job whose recordings arrive later.
 	Realtime bool `json:"realtime,omitempty"`
 	// SHA256 is the hex digest of the main file, set when the job starts.

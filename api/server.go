@@ -6,17 +6,22 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/auth"
+	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/hashicorp/go-hclog"
+	"golang.org/x/time/rate"
 )
 
 // Pipeline is what the import doors need of the pipeline.
@@ -36,17 +41,37 @@ type Deps struct {
 	Incoming string
 	// Auth decides who each request acts for.
 	Auth *auth.Authenticator
+	// Schedule keeps schedule events; Tenant returns a tenant's settings.
+	Schedule bulkd.ScheduleStore
+	Tenant   func(name string) *config.Tenant
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
 	log hclog.Logger
+	now func() time.Time
+
+	// signKey signs error report links; it is made at start, so links die
+	// with the process (they live 10 minutes anyway).
+	signKey    []byte
+	limitMu    sync.Mutex
+	limiters   map[string]*rate.Limiter // schedule import requests, by tenant
+	scheduleMu sync.Mutex               // one schedule import in progress per tenant
 }
 
 // NewServer returns a Server over deps.
-func NewServer(deps Deps, logger hclog.Logger) *Server {
-	return &Server{Deps: deps, log: logger}
+func NewServer(deps Deps, logger hclog.Logger) (*Server, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("make link signing key: %w", err)
+	}
+	return &Server{Deps: deps, log: logger, now: time.Now, signKey: key, limiters: map[string]*rate.Limiter{}}, nil
+}
+
+// newLimiter allows rpm requests a minute, in bursts of up to rpm.
+func newLimiter(rpm int) *rate.Limiter {
+	return rate.NewLimiter(rate.Every(time.Minute/time.Duration(rpm)), rpm)
 }
 
 // Handler returns the routes.
@@ -55,7 +80,14 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	handle := func(pattern, scope string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.guard(scope, h)) }
+	handle := func(pattern, scope string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.guard(scope, s.Error, h)) }
+	wfm := func(pattern, scope string, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, s.guard(scope, s.wfmError, h))
+	}
+	wfm("POST "+eventImports, bulkd.ScopeWFMWrite, s.importSchedule)
+	wfm("GET "+eventImports+"/{id}", bulkd.ScopeWFMRead, s.getScheduleImport)
+	mux.HandleFunc("GET "+eventImports+"/{id}/errors.csv", s.getScheduleReport) // signed, no token
+	handle("GET /v1/tenants/{tenant}/schedule-events", bulkd.ScopeWFMRead, s.listScheduleEvents)
 	handle("GET /v1/jobs", bulkd.ScopeJobsRead, s.listJobs)
 	handle("GET /v1/jobs/{id}", bulkd.ScopeJobsRead, s.getJob)
 	handle("GET /v1/jobs/{id}/errors.csv", bulkd.ScopeJobsRead, s.getReport)
@@ -187,6 +219,11 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	s.writeReport(w, r, j)
+}
+
+// writeReport answers with a finished job's error report.
+func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, j *bulkd.Job) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": j.File + pipeline.ReportSuffix}))
 	if err := pipeline.WriteReport(r.Context(), s.Jobs, j, w); err != nil {
@@ -214,6 +251,7 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		EUNSUPPORTED:        http.StatusUnsupportedMediaType,
 		bulkd.EUNAUTHORIZED: http.StatusUnauthorized,
 		bulkd.EFORBIDDEN:    http.StatusForbidden,
+		ERATELIMITED:        http.StatusTooManyRequests,
 	}[code]
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="bulkd"`)
@@ -229,7 +267,7 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 // guard authenticates a request, hides other tenants' paths (404, as for a
 // tenant that does not exist), checks the scope, and passes the principal
 // on in the request's context.
-func (s *Server) guard(scope string, h http.HandlerFunc) http.HandlerFunc {
+func (s *Server) guard(scope string, fail func(http.ResponseWriter, *http.Request, error), h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.Auth.Authenticate(r)
 		switch {
@@ -240,7 +278,7 @@ func (s *Server) guard(scope string, h http.HandlerFunc) http.HandlerFunc {
 			err = bulkd.Errorf(bulkd.EFORBIDDEN, "insufficient permissions: this token does not grant %s", scope)
 		}
 		if err != nil {
-			s.Error(w, r, err)
+			fail(w, r, err)
 			return
 		}
 		h(w, r.WithContext(auth.NewContext(r.Context(), p)))

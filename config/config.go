@@ -93,9 +93,60 @@ type Retention struct {
 
 // Tenant declares a tenant; tenants are also discovered as folders.
 type Tenant struct {
-	Name      string    `hcl:"name,label"`
-	Tokens    []*Token  `hcl:"token,block"`
-	NameRange hcl.Range `hcl:"name,label_range"`
+	Name   string   `hcl:"name,label"`
+	Tokens []*Token `hcl:"token,block"`
+	// Schedule imports from the tenant folder read times in TimeZone and
+	// DateFormat; EventTypes are the event type names a schedule may use.
+	TimeZone   string   `hcl:"time_zone,optional"`
+	DateFormat string   `hcl:"date_format,optional"`
+	EventTypes []string `hcl:"event_types,optional"`
+	// RequestsPerMinute caps the tenant's schedule event import requests
+	// (429 beyond it).
+	RequestsPerMinute int `hcl:"requests_per_minute,optional"`
+
+	NameRange       hcl.Range `hcl:"name,label_range"`
+	TimeZoneRange   hcl.Range `hcl:"time_zone,attr_value_range"`
+	DateFormatRange hcl.Range `hcl:"date_format,attr_value_range"`
+	RPMRange        hcl.Range `hcl:"requests_per_minute,attr_value_range"`
+
+	Location *time.Location // TimeZone, loaded
+}
+
+// DefaultRequestsPerMinute is a tenant's rate of schedule event import
+// requests unless its config says otherwise.
+const DefaultRequestsPerMinute = 60
+
+// Tenant returns the settings of the named tenant: its block, or the
+// defaults for a tenant only discovered as a folder.
+func (c *Config) Tenant(name string) *Tenant {
+	t := &Tenant{Name: name}
+	for _, d := range c.Tenants {
+		if d.Name == name {
+			cp := *d
+			t = &cp
+		}
+	}
+	t.fill()
+	return t
+}
+
+// fill gives unset settings their defaults.
+func (t *Tenant) fill() {
+	if t.TimeZone == "" {
+		t.TimeZone = "UTC"
+	}
+	if t.Location == nil {
+		t.Location, _ = time.LoadLocation(t.TimeZone)
+	}
+	if t.DateFormat == "" {
+		t.DateFormat = bulkd.DefaultDateFormat
+	}
+	if len(t.EventTypes) == 0 {
+		t.EventTypes = bulkd.DefaultEventTypes
+	}
+	if t.RequestsPerMinute == 0 {
+		t.RequestsPerMinute = DefaultRequestsPerMinute
+	}
 }
 
 // envNameRE is what an environment variable name may be.
@@ -236,6 +287,20 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 			bad(t.NameRange, "Duplicate tenant", fmt.Sprintf("tenant %q is declared twice.", t.Name))
 		}
 		seen[t.Name] = true
+		if t.TimeZone != "" {
+			loc, err := time.LoadLocation(t.TimeZone)
+			if err != nil || t.TimeZone == "Local" {
+				bad(t.TimeZoneRange, "Invalid time zone", fmt.Sprintf("tenant %q: time_zone = %q is not an IANA time zone such as \"America/New_York\" or \"UTC\".", t.Name, t.TimeZone))
+			}
+			t.Location = loc
+		}
+		if _, ok := bulkd.DateFormatLayout(t.DateFormat); t.DateFormat != "" && !ok {
+			bad(t.DateFormatRange, "Invalid date format", fmt.Sprintf("tenant %q: date_format = %q is not one of %s.", t.Name, t.DateFormat, strings.Join(bulkd.DateFormats(), ", ")))
+		}
+		if t.RequestsPerMinute < 0 {
+			bad(t.RPMRange, "Invalid rate", fmt.Sprintf("tenant %q: requests_per_minute must be positive.", t.Name))
+		}
+		t.fill()
 		for _, tok := range t.Tokens {
 			if !envNameRE.MatchString(tok.SecretEnv) {
 				bad(tok.SecretEnvRange, "Invalid variable name", fmt.Sprintf("tenant %q: token.secret_env is not an environment variable name (letters, digits and _): it names the variable that holds the token; the token itself never goes in this file.", t.Name))

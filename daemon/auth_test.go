@@ -51,6 +51,29 @@ func (h *harness) call(method, path string, header map[string]string) (int, stri
 	return resp.StatusCode, string(body), resp.Header
 }
 
+// waitAuthedJobs polls /v1/jobs with a token until n jobs are final.
+func (h *harness) waitAuthedJobs(tok string, n int) []jobJSON {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		status, body, _ := h.call("GET", "/v1/jobs", bearer(tok))
+		require.Equal(h.t, http.StatusOK, status, body)
+		var out struct{ Jobs []jobJSON }
+		require.NoError(h.t, json.Unmarshal([]byte(body), &out))
+		final := 0
+		for _, j := range out.Jobs {
+			if j.State != "queued" && j.State != "running" {
+				final++
+			}
+		}
+		if len(out.Jobs) >= n && final == len(out.Jobs) {
+			return out.Jobs
+		}
+		require.True(h.t, time.Now().Before(deadline), "jobs: %s", body)
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
 
 func hs256(t *testing.T, c jwt.MapClaims) string {
@@ -65,21 +88,10 @@ func TestAuth_TenantsAndScopes(t *testing.T) {
 	drop(t, h.root, "acme", "good", "AGENTS.a.csv")
 	drop(t, h.root, "globex", "good", "AGENTS.g.csv")
 	waitAuthed := func(tok, tenant string) uint64 {
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			status, body, _ := h.call("GET", "/v1/jobs", bearer(tok))
-			require.Equal(t, http.StatusOK, status, body)
-			var out struct{ Jobs []jobJSON }
-			require.NoError(t, json.Unmarshal([]byte(body), &out))
-			if len(out.Jobs) == 1 && out.Jobs[0].State == "succeeded" {
-				for _, j := range out.Jobs {
-					require.Equal(t, tenant, j.Tenant, "a token lists its own tenant's jobs only")
-				}
-				return out.Jobs[0].ID
-			}
-			require.True(t, time.Now().Before(deadline), "jobs: %s", body)
-			time.Sleep(20 * time.Millisecond)
-		}
+		jobs := h.waitAuthedJobs(tok, 1)
+		require.Equal(t, "succeeded", jobs[0].State)
+		require.Equal(t, tenant, jobs[0].Tenant, "a token lists its own tenant's jobs only")
+		return jobs[0].ID
 	}
 	acmeJob := waitAuthed("acme-reader", "acme")
 	globexJob := waitAuthed("globex-admin", "globex")

@@ -22,6 +22,7 @@ import (
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/agents"
 	"github.com/bulkd/bulkd/pipeline/contacts"
+	"github.com/bulkd/bulkd/pipeline/schedule"
 	"github.com/bulkd/bulkd/store"
 	"github.com/bulkd/bulkd/watcher"
 	"github.com/hashicorp/go-hclog"
@@ -94,6 +95,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	}, d.store, []pipeline.Importer{
 		agents.New(d.store, 0),
 		contacts.New(d.store, d.media, 0),
+		schedule.New(d.store, d.cfg.Tenant, 0),
 	}, d.log.Named("pipeline"))
 	if err := d.runner.Open(ctx); err != nil {
 		return err
@@ -117,11 +119,16 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if d.ln, err = net.Listen("tcp", d.cfg.HTTP.Listen); err != nil {
 		return fmt.Errorf("listen on %s: %w", d.cfg.HTTP.Listen, err)
 	}
+	srv, err := api.NewServer(api.Deps{
+		Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
+		Incoming: filepath.Join(d.cfg.DataDir, "incoming"), Auth: authn,
+		Schedule: d.store, Tenant: d.cfg.Tenant,
+	}, d.log.Named("api"))
+	if err != nil {
+		return err
+	}
 	d.http = &http.Server{
-		Handler: api.NewServer(api.Deps{
-			Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
-			Incoming: filepath.Join(d.cfg.DataDir, "incoming"), Auth: authn,
-		}, d.log.Named("api")).Handler(),
+		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	var loopCtx context.Context

@@ -129,6 +129,7 @@ func HasReport(j *bulkd.Job) bool {
 // agents, so agents dropped with (or before) contacts are imported first.
 var dependsOn = map[bulkd.Kind][]bulkd.Kind{
 	bulkd.KindContacts: {bulkd.KindAgents},
+	bulkd.KindSchedule: {bulkd.KindAgents}, // rows name agents by email
 }
 
 // Rank orders kinds for taking files that arrive together: kinds that

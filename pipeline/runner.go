@@ -161,6 +161,9 @@ type Claim struct {
 	Media    []string
 	User     string
 	Realtime bool
+	// ExternalID and Params: see bulkd.Job.
+	ExternalID string
+	Params     map[string]string
 }
 
 // Claim records a job for c, moves its files into the job's work folder and
@@ -176,6 +179,7 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	j := &bulkd.Job{
 		Tenant: c.Tenant, Kind: c.Kind, Source: c.Source, State: bulkd.StateQueued,
 		File: c.Files[0], Files: c.Files, Origin: c.Origin, Media: c.Media, User: c.User, Realtime: c.Realtime,
+		ExternalID: c.ExternalID, Params: c.Params,
 	}
 	if err := r.jobs.CreateJob(ctx, j); err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)

@@ -1,0 +1,332 @@
+package api
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/internal/fsx"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/schedule"
+	"github.com/google/uuid"
+)
+
+// The schedule event import API's error codes and messages, from the seed.
+var wfmErrors = map[string]struct {
+	status        int
+	code, message string
+}{
+	bulkd.EINVALID:      {http.StatusBadRequest, "1580028", "The CSV template is incorrect."},
+	bulkd.EUNAUTHORIZED: {http.StatusUnauthorized, "1580005", "Invalid authentication."},
+	bulkd.EFORBIDDEN:    {http.StatusForbidden, "", "Insufficient permissions to perform this operation."},
+	bulkd.ENOTFOUND:     {http.StatusNotFound, "1580001", "Not found."},
+	bulkd.ECONFLICT:     {http.StatusConflict, "1580026", "Another event import is already in progress. Please try again later."},
+	ETOOLARGE:           {http.StatusRequestEntityTooLarge, "1580047", "The uploaded file exceeds the maximum allowed size of 5 MB."},
+	EUNSUPPORTED:        {http.StatusUnsupportedMediaType, "1580027", "Unsupported Media Type."},
+	ERATELIMITED:        {http.StatusTooManyRequests, "", "Rate limit exceeded. Please retry later."},
+}
+
+// ERATELIMITED is a request over its tenant's rate (429).
+const ERATELIMITED = "rate_limited"
+
+// reportLinkTTL is how long a signed error report link works (the seed's
+// 10 minutes).
+const reportLinkTTL = 10 * time.Minute
+
+const eventImports = "/wfm/aion/v1/schedules/event-imports"
+
+// wfmError renders err the seed's way: {code, message, description}, the
+// description being bulkd's own explanation.
+func (s *Server) wfmError(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := wfmErrors[bulkd.ErrorCode(err)]
+	if !ok {
+		s.Error(w, r, err)
+		return
+	}
+	if e.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="bulkd"`)
+	}
+	writeJSON(w, e.status, map[string]string{"code": e.code, "message": e.message, "description": err.Error()})
+}
+
+// importSchedule is POST /wfm/aion/v1/schedules/event-imports: it checks the
+// request and the CSV's header, queues the import and answers 202 with the
+// status URL; no row is read before the answer.
+func (s *Server) importSchedule(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if !s.allow(p.Tenant) {
+		s.wfmError(w, r, bulkd.Errorf(ERATELIMITED, "tenant %s is over its %d requests a minute", p.Tenant, s.Tenant(p.Tenant).RequestsPerMinute))
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		s.wfmError(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be multipart/form-data, not %q", mt))
+		return
+	}
+	dir, err := s.uploadDir()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer os.RemoveAll(dir) // empty once claimed
+	form, err := readScheduleForm(r, dir)
+	if err != nil {
+		s.wfmError(w, r, err)
+		return
+	}
+	// The CSV's name: file_name, as the seed says (a .csv, checked above).
+	name, ok := safeName(form["file_name"])
+	if !ok {
+		s.wfmError(w, r, bulkd.Errorf(bulkd.EINVALID, "file_name %q is not a file name", form["file_name"]))
+		return
+	}
+	if err := os.Rename(filepath.Join(dir, partCSV), filepath.Join(dir, name)); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	// One import in progress per tenant: the check and the claim are one
+	// step, so two requests cannot both pass it.
+	s.scheduleMu.Lock()
+	defer s.scheduleMu.Unlock()
+	busy, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: p.Tenant, Kind: bulkd.KindSchedule, Unfinished: true, Limit: 1})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if len(busy) > 0 {
+		s.wfmError(w, r, bulkd.Errorf(bulkd.ECONFLICT, "the import %s is still %s", busy[0].ExternalID, busy[0].State))
+		return
+	}
+	id := uuid.NewString()
+	_, err = s.Pipeline.Claim(r.Context(), pipeline.Claim{
+		Tenant: p.Tenant, Kind: bulkd.KindSchedule, Source: bulkd.SourceAPI, Origin: dir, Files: []string{name},
+		User: p.Subject, ExternalID: id,
+		Params: map[string]string{schedule.ParamTimeZone: form["time_zone"], schedule.ParamDateFormat: form["date_format"]},
+	})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Location", eventImports+"/"+id)
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// partCSV is what the csv_file part is saved as until its name is known.
+const partCSV = ".csv_file"
+
+// readScheduleForm streams the multipart form: csv_file to dir (at most
+// 5 MB, enforced while reading), the other fields into the map, then checks
+// them and the CSV's header.
+func readScheduleForm(r *http.Request, dir string) (map[string]string, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err)
+	}
+	form := map[string]string{}
+	gotCSV := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err)
+		}
+		switch name := part.FormName(); name {
+		case "csv_file":
+			n := int64(0)
+			err := fsx.WriteAtomic(filepath.Join(dir, partCSV), func(f *os.File) error {
+				var err error
+				n, err = io.Copy(f, io.LimitReader(part, schedule.MaxBytes+1))
+				return err
+			})
+			if err != nil {
+				return nil, bulkd.Errorf(bulkd.EINVALID, "read csv_file: %v", err)
+			}
+			if n > schedule.MaxBytes {
+				return nil, bulkd.Errorf(ETOOLARGE, "csv_file is over %d bytes", schedule.MaxBytes)
+			}
+			gotCSV = true
+		case "file_name", "time_zone", "date_format":
+			b, err := io.ReadAll(io.LimitReader(part, 1024))
+			if err != nil {
+				return nil, bulkd.Errorf(bulkd.EINVALID, "read %s: %v", name, err)
+			}
+			form[name] = strings.TrimSpace(string(b))
+		}
+	}
+	switch {
+	case !gotCSV:
+		return nil, bulkd.Errorf(bulkd.EINVALID, "the csv_file part is required")
+	case form["file_name"] == "":
+		return nil, bulkd.Errorf(bulkd.EINVALID, "the file_name field is required")
+	case !strings.EqualFold(filepath.Ext(form["file_name"]), ".csv"):
+		return nil, bulkd.Errorf(EUNSUPPORTED, "file_name %q does not end in .csv: only CSV files are accepted", form["file_name"])
+	case form["time_zone"] == "":
+		return nil, bulkd.Errorf(bulkd.EINVALID, "the time_zone field is required (an IANA time zone such as America/New_York)")
+	}
+	if _, err := schedule.LoadZone(form["time_zone"]); err != nil {
+		return nil, err
+	}
+	if form["date_format"] == "" {
+		form["date_format"] = bulkd.DefaultDateFormat
+	}
+	if _, ok := bulkd.DateFormatLayout(form["date_format"]); !ok {
+		return nil, bulkd.Errorf(bulkd.EINVALID, "date_format %q is not one of %s", form["date_format"], strings.Join(bulkd.DateFormats(), ", "))
+	}
+	f, err := os.Open(filepath.Join(dir, partCSV))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return form, schedule.CheckHeader(f)
+}
+
+// allow spends one of the tenant's schedule import requests.
+func (s *Server) allow(tenant string) bool {
+	s.limitMu.Lock()
+	defer s.limitMu.Unlock()
+	l, ok := s.limiters[tenant]
+	if !ok {
+		rpm := s.Tenant(tenant).RequestsPerMinute
+		l = newLimiter(rpm)
+		s.limiters[tenant] = l
+	}
+	return l.Allow()
+}
+
+// scheduleJob finds the tenant's import with this UUID.
+func (s *Server) scheduleJob(r *http.Request, tenant, id string) (*bulkd.Job, error) {
+	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: tenant, Kind: bulkd.KindSchedule, Limit: 1 << 20})
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		if j.ExternalID == id && id != "" {
+			return j, nil
+		}
+	}
+	return nil, bulkd.Errorf(bulkd.ENOTFOUND, "no schedule event import %q for this account", id)
+}
+
+// importStatus maps a job's state to the seed's status.
+func importStatus(j *bulkd.Job) string {
+	switch {
+	case !j.State.Final():
+		return "PROCESSING"
+	case j.State == bulkd.StateSucceeded:
+		return "IMPORTED"
+	case j.State == bulkd.StatePartial, j.State == bulkd.StateFailed && j.RowsFailed > 0:
+		return "IMPORTED_WITH_ERRORS" // every row failed: still a report to read
+	}
+	return "ERROR"
+}
+
+// getScheduleImport is GET /wfm/aion/v1/schedules/event-imports/{id}; with
+// errors it issues a fresh signed report link, valid 10 minutes.
+func (s *Server) getScheduleImport(w http.ResponseWriter, r *http.Request) {
+	j, err := s.scheduleJob(r, principal(r).Tenant, r.PathValue("id"))
+	if err != nil {
+		s.wfmError(w, r, err)
+		return
+	}
+	out := map[string]any{"id": j.ExternalID, "status": importStatus(j)}
+	if out["status"] == "IMPORTED_WITH_ERRORS" {
+		exp := s.now().Add(reportLinkTTL).UTC().Truncate(time.Second)
+		out["error_report_url"] = fmt.Sprintf("%s://%s%s/%s/errors.csv?expires=%d&signature=%s",
+			scheme(r), r.Host, eventImports, j.ExternalID, exp.Unix(), s.sign(j.ExternalID, exp.Unix()))
+		out["error_report_expires_at"] = exp.Format(time.RFC3339)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func scheme(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
+}
+
+// sign returns the HMAC-SHA256 of an import id and an expiry.
+func (s *Server) sign(id string, expires int64) string {
+	m := hmac.New(sha256.New, s.signKey)
+	fmt.Fprintf(m, "%s\n%d", id, expires)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// getScheduleReport serves a signed error report link: no token needed,
+// 403 once expired or when the signature does not match.
+func (s *Server) getScheduleReport(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	exp, err := strconv.ParseInt(r.URL.Query().Get("expires"), 10, 64)
+	sig, _ := hex.DecodeString(r.URL.Query().Get("signature"))
+	want, _ := hex.DecodeString(s.sign(id, exp))
+	switch {
+	case err != nil || !hmac.Equal(sig, want):
+		s.Error(w, r, bulkd.Errorf(bulkd.EFORBIDDEN, "the link is not valid: ask for the import's status for a fresh one"))
+		return
+	case s.now().Unix() > exp:
+		s.Error(w, r, bulkd.Errorf(bulkd.EFORBIDDEN, "the link expired at %s: ask for the import's status for a fresh one", time.Unix(exp, 0).UTC().Format(time.RFC3339)))
+		return
+	}
+	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Kind: bulkd.KindSchedule, Limit: 1 << 20})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	for _, j := range jobs {
+		if j.ExternalID == id && j.State.Final() && pipeline.HasReport(j) {
+			s.writeReport(w, r, j)
+			return
+		}
+	}
+	s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "import %s has no error report", id))
+}
+
+// listScheduleEvents is GET /v1/tenants/{tenant}/schedule-events?agent=&from=&to=.
+func (s *Server) listScheduleEvents(w http.ResponseWriter, r *http.Request) {
+	t, q := r.PathValue("tenant"), r.URL.Query()
+	var f bulkd.ScheduleFilter
+	for name, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		if v := q.Get(name); v != "" {
+			tm, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "%s %q is not an RFC 3339 time such as 2026-06-01T00:00:00Z", name, v))
+				return
+			}
+			*dst = tm
+		}
+	}
+	if email := q.Get("agent"); email != "" {
+		agents, err := s.Agents.Agents(r.Context(), t)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		for _, a := range agents {
+			if strings.EqualFold(a.Email, email) {
+				f.AgentID = a.ID
+			}
+		}
+		if f.AgentID == 0 {
+			writeJSON(w, http.StatusOK, map[string]any{"events": []bulkd.ScheduleEvent{}})
+			return
+		}
+	}
+	events, err := s.Schedule.ScheduleEvents(r.Context(), t, f)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": events})
+}
