@@ -42,7 +42,20 @@ type AgentChange struct {
 	RingGroups        []string
 	Roles             []string
 	Active            *bool
+	// Mode limits the change to creating or to updating an agent.
+	Mode AgentMode
 }
+
+// AgentMode says whether an agents import may create agents, update them,
+// or both (the default).
+type AgentMode string
+
+// The agent import modes, named as the bulk-imports API's type.
+const (
+	AgentCreateOrUpdate AgentMode = ""
+	AgentCreateOnly     AgentMode = "CREATE_USERS"
+	AgentUpdateOnly     AgentMode = "UPDATE_USERS"
+)
 
 // AgentStore keeps each tenant's agents.
 type AgentStore interface {

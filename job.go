@@ -17,15 +17,16 @@ const (
 	StatePartial   JobState = "partial"   // finished, some rows failed
 	StateFailed    JobState = "failed"    // nothing imported: bad header, over a limit, unreadable
 	StateSkipped   JobState = "skipped"   // an identical file was already imported
+	StateCanceled  JobState = "canceled"  // canceled while still queued; nothing imported
 )
 
 // JobStates lists every state in lifecycle order.
-var JobStates = []JobState{StateQueued, StateRunning, StateSucceeded, StatePartial, StateFailed, StateSkipped}
+var JobStates = []JobState{StateQueued, StateRunning, StateSucceeded, StatePartial, StateFailed, StateSkipped, StateCanceled}
 
 // Final reports whether s is a state a job never leaves.
 func (s JobState) Final() bool {
 	switch s {
-	case StateSucceeded, StatePartial, StateFailed, StateSkipped:
+	case StateSucceeded, StatePartial, StateFailed, StateSkipped, StateCanceled:
 		return true
 	}
 	return false

@@ -28,6 +28,7 @@ import (
 type Pipeline interface {
 	Claim(ctx context.Context, c pipeline.Claim) (*bulkd.Job, error)
 	Wait(ctx context.Context, id uint64) (*bulkd.Job, error)
+	Cancel(ctx context.Context, id uint64, by string) (*bulkd.Job, error)
 }
 
 // Deps are the Server's dependencies.
@@ -88,6 +89,14 @@ func (s *Server) Handler() http.Handler {
 	wfm("GET "+eventImports+"/{id}", bulkd.ScopeWFMRead, s.getScheduleImport)
 	mux.HandleFunc("GET "+eventImports+"/{id}/errors.csv", s.getScheduleReport) // signed, no token
 	handle("GET /v1/tenants/{tenant}/schedule-events", bulkd.ScopeWFMRead, s.listScheduleEvents)
+	bulk := func(pattern, scope string, h http.HandlerFunc) {
+		mux.HandleFunc(pattern, s.guard(scope, s.bulkImportError, h))
+	}
+	bulk("POST "+bulkImports, bulkd.ScopeAgentsWrite, s.createBulkImport)
+	bulk("GET "+bulkImports, bulkd.ScopeAgentsRead, s.listBulkImports)
+	bulk("GET "+bulkImports+"/{id}", bulkd.ScopeAgentsRead, s.getBulkImport)
+	bulk("GET "+bulkImports+"/{id}/records", bulkd.ScopeAgentsRead, s.getBulkImportRecords)
+	bulk("DELETE "+bulkImports+"/{id}", bulkd.ScopeAgentsWrite, s.cancelBulkImport)
 	handle("GET /v1/jobs", bulkd.ScopeJobsRead, s.listJobs)
 	handle("GET /v1/jobs/{id}", bulkd.ScopeJobsRead, s.getJob)
 	handle("GET /v1/jobs/{id}/errors.csv", bulkd.ScopeJobsRead, s.getReport)

@@ -123,3 +123,50 @@ func TestRun_Early(t *testing.T) {
 		})
 	}
 }
+
+func TestRunner_CancelQueued(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	release := make(chan struct{})
+	started := make(chan string, 2)
+	im := funcImporter{kind: bulkd.KindAgents, fn: func(ctx context.Context, run *pipeline.Run) error {
+		started <- run.Job.File
+		<-release
+		return nil
+	}}
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, st, []pipeline.Importer{im}, hclog.NewNullLogger())
+	require.NoError(t, r.Open(ctx))
+	defer r.Close()
+	origin := t.TempDir()
+	for _, n := range []string{"AGENTS.1.csv", "AGENTS.2.csv"} {
+		require.NoError(t, os.WriteFile(filepath.Join(origin, n), []byte("x\n"), 0o644))
+	}
+	first, err := r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindAgents, Source: bulkd.SourceFolder, Origin: origin, Files: []string{"AGENTS.1.csv"}})
+	require.NoError(t, err)
+	require.Equal(t, "AGENTS.1.csv", <-started)
+	second, err := r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindAgents, Source: bulkd.SourceFolder, Origin: origin, Files: []string{"AGENTS.2.csv"}})
+	require.NoError(t, err)
+
+	_, err = r.Cancel(ctx, first.ID, "ann")
+	assert.Equal(t, bulkd.ECONFLICT, bulkd.ErrorCode(err), "a running import cannot be canceled")
+	c, err := r.Cancel(ctx, second.ID, "ann")
+	require.NoError(t, err)
+	assert.Equal(t, bulkd.StateCanceled, c.State)
+	assert.Contains(t, c.Error, "canceled by ann")
+
+	close(release)
+	done, err := r.Wait(ctx, second.ID)
+	require.NoError(t, err)
+	assert.Equal(t, bulkd.StateCanceled, done.State)
+	select {
+	case f := <-started:
+		t.Fatalf("the canceled import ran: %s", f)
+	default:
+	}
+	_, err = r.Wait(ctx, first.ID)
+	require.NoError(t, err)
+	matches, _ := filepath.Glob(filepath.Join(origin, "archives", "*", "AGENTS.2.csv"))
+	assert.Len(t, matches, 1, "a canceled import's file is archived untouched")
+}

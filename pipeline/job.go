@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,6 +26,9 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 		return r.deliver(ctx, j)
 	}
 	j, err = r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
+		if j.State.Final() {
+			return errNotQueued // canceled since it was read
+		}
 		j.State = bulkd.StateRunning
 		if j.StartedAt == nil {
 			now := r.now().UTC()
@@ -31,6 +36,12 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 		}
 		return nil
 	})
+	if errors.Is(err, errNotQueued) {
+		if j, err = r.jobs.Job(ctx, id); err != nil {
+			return err
+		}
+		return r.deliver(ctx, j)
+	}
 	if err != nil {
 		return err
 	}
@@ -50,6 +61,21 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 	return r.deliver(ctx, j)
 }
 
+var errNotQueued = errors.New("job is no longer queued")
+
+// Cancel cancels a job that is still queued; a job already started or
+// finished is a conflict.
+func (r *Runner) Cancel(ctx context.Context, id uint64, by string) (*bulkd.Job, error) {
+	return r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
+		if j.State != bulkd.StateQueued {
+			return bulkd.Errorf(bulkd.ECONFLICT, "job %d is %s: only a queued import can be canceled", j.ID, j.State)
+		}
+		now := r.now().UTC()
+		j.State, j.FinishedAt, j.Error = bulkd.StateCanceled, &now, fmt.Sprintf("%s: canceled by %s before it started", j.File, by)
+		return nil
+	})
+}
+
 // importJob runs the importer and returns the job's final state and error
 // message. An error return is a fault, not a verdict on the file.
 func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, string, error) {
@@ -59,6 +85,7 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 		if err != nil {
 			return bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err), nil
 		}
+		sum = withParams(sum, j.Params)
 		if j, err = r.jobs.UpdateJob(ctx, j.ID, func(j *bulkd.Job) error { j.SHA256 = sum; return nil }); err != nil {
 			return "", "", err
 		}
@@ -118,6 +145,21 @@ func hashFile(path string) (string, error) {
 		return "", fmt.Errorf("read: %w", err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// withParams folds a job's options into its file's digest: the same bytes
+// imported with other options (a time zone, create-only) are another import,
+// not a duplicate.
+func withParams(sum string, params map[string]string) string {
+	if len(params) == 0 {
+		return sum
+	}
+	h := sha256.New()
+	h.Write([]byte(sum))
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		fmt.Fprintf(h, "\n%s=%s", k, params[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // HasReport reports whether j has an error report.

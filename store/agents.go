@@ -123,6 +123,12 @@ func (ab *agentBuckets) apply(ch *bulkd.AgentChange, jobID uint64, now time.Time
 		return fmt.Sprintf("columns %q and %q are both empty: one is needed to find or create the agent", "Current Email", "Email"), nil
 	}
 	create := a == nil
+	switch {
+	case create && ch.Mode == bulkd.AgentUpdateOnly:
+		return fmt.Sprintf("column %q: no agent has the email %s, and this import only updates agents", "Email", ch.Email), nil
+	case !create && ch.Mode == bulkd.AgentCreateOnly:
+		return fmt.Sprintf("column %q: the agent %s already exists, and this import only creates agents", "Email", a.Email), nil
+	}
 	if create {
 		if ch.FullName == nil {
 			return fmt.Sprintf("column %q: required to create the agent %s", "Full Name", ch.Email), nil

@@ -19,6 +19,10 @@ import (
 // and 1000 agents, as the seed says).
 const MaxRows = 1000
 
+// ParamType is the job parameter holding a bulkd.AgentMode (set by the
+// bulk-imports API; a folder import creates or updates).
+const ParamType = "type"
+
 // DefaultBatch is how many rows are committed per transaction.
 const DefaultBatch = 250
 
@@ -51,6 +55,10 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	header, changes, failures, err := Parse(f)
 	if err != nil {
 		return err
+	}
+	mode := bulkd.AgentMode(run.Job.Params[ParamType])
+	for i := range changes {
+		changes[i].Mode = mode
 	}
 	total := len(changes) + len(failures)
 	if err := run.Begin(ctx, header, total); err != nil {

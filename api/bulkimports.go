@@ -1,0 +1,287 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/internal/fsx"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/agents"
+)
+
+// The agents' settings bulk-imports API, shaped like the hosted product's:
+// the agents importer behind /bulk-imports/users.
+const bulkImports = "/bulk-imports/users"
+
+// bulkImportsKept is how far back the list goes (uploads are kept 20 days).
+const bulkImportsKept = 20 * 24 * time.Hour
+
+// defaultImportType is the type of an import that neither only creates nor
+// only updates.
+const defaultImportType = "CREATE_OR_UPDATE_USERS"
+
+type link struct {
+	Href string `json:"href"`
+}
+
+// bulkImport is an agents import as the API shows it.
+type bulkImport struct {
+	ID               uint64    `json:"id"`
+	Filename         string    `json:"filename"`
+	Type             string    `json:"type"`
+	Status           string    `json:"status"`
+	TotalRecords     int       `json:"total_records"`
+	CompletedRecords int       `json:"completed_records"`
+	FailedRecords    int       `json:"failed_records"`
+	CreatedBy        string    `json:"created_by"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
+	Links            struct {
+		Self    link `json:"self"`
+		Records link `json:"records"`
+	} `json:"_links"`
+}
+
+func viewImport(j *bulkd.Job) bulkImport {
+	v := bulkImport{ID: j.ID, Filename: j.File, Type: j.Params[agents.ParamType], CreatedBy: j.User, CreatedAt: j.CreatedAt,
+		UpdatedAt: j.CreatedAt, TotalRecords: j.RowsTotal, CompletedRecords: j.RowsDone - j.RowsFailed, FailedRecords: j.RowsFailed}
+	if v.Type == "" {
+		v.Type = defaultImportType
+	}
+	if v.CreatedBy == "" {
+		v.CreatedBy = "folder" // dropped in the tenant folder
+	}
+	for _, t := range []*time.Time{j.StartedAt, j.FinishedAt} {
+		if t != nil {
+			v.UpdatedAt = *t
+		}
+	}
+	v.Status = map[bulkd.JobState]string{
+		bulkd.StateQueued: "QUEUED", bulkd.StateRunning: "IN_PROGRESS", bulkd.StateSucceeded: "COMPLETED",
+		bulkd.StatePartial: "COMPLETED_WITH_ERRORS", bulkd.StateFailed: "FAILED",
+		bulkd.StateSkipped:  "COMPLETED", // an identical file was imported already: nothing left to do
+		bulkd.StateCanceled: "CANCELED",
+	}[j.State]
+	self := fmt.Sprintf("%s/%d", bulkImports, j.ID)
+	v.Links.Self.Href, v.Links.Records.Href = self, self+"/records"
+	return v
+}
+
+// fieldError is an error about one request field.
+type fieldError struct {
+	name string
+	err  error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
+// bulkImportError renders err as {code, message, description, fields}.
+func (s *Server) bulkImportError(w http.ResponseWriter, r *http.Request, err error) {
+	status, ok := map[string]int{
+		bulkd.EINVALID: http.StatusBadRequest, bulkd.EUNAUTHORIZED: http.StatusUnauthorized, bulkd.EFORBIDDEN: http.StatusForbidden,
+		bulkd.ENOTFOUND: http.StatusNotFound, bulkd.ECONFLICT: http.StatusConflict, EUNSUPPORTED: http.StatusUnsupportedMediaType,
+	}[bulkd.ErrorCode(err)]
+	if !ok {
+		s.Error(w, r, err)
+		return
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="bulkd"`)
+	}
+	fields := []map[string]string{}
+	var fe *fieldError
+	if errors.As(err, &fe) {
+		fields = append(fields, map[string]string{"name": fe.name, "description": fe.Error()})
+	}
+	writeJSON(w, status, map[string]any{
+		"code": strings.ToUpper(bulkd.ErrorCode(err)), "message": http.StatusText(status), "description": err.Error(), "fields": fields,
+	})
+}
+
+// createBulkImport is POST /bulk-imports/users: multipart file (a CSV) and
+// an optional type; the agents import is queued and answered 202.
+func (s *Server) createBulkImport(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		s.bulkImportError(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be multipart/form-data, not %q", mt))
+		return
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.bulkImportError(w, r, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err))
+		return
+	}
+	dir, err := s.uploadDir()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	defer os.RemoveAll(dir) // empty once claimed
+	name, typ := "", ""
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			s.bulkImportError(w, r, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err))
+			return
+		}
+		switch part.FormName() {
+		case "file":
+			n, ok := safeName(part.FileName())
+			if !ok || !strings.EqualFold(filepath.Ext(n), ".csv") {
+				s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "file %q is not a .csv file", part.FileName())})
+				return
+			}
+			if err := fsx.CopyTo(filepath.Join(dir, n), io.LimitReader(part, maxRealtimeBody)); err != nil {
+				s.bulkImportError(w, r, bulkd.Errorf(bulkd.EINVALID, "read file: %v", err))
+				return
+			}
+			name = n
+		case "type":
+			b, _ := io.ReadAll(io.LimitReader(part, 64))
+			typ = strings.TrimSpace(string(b))
+		}
+	}
+	if name == "" {
+		s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "the file part (the agents CSV) is required")})
+		return
+	}
+	switch bulkd.AgentMode(typ) {
+	case bulkd.AgentCreateOnly, bulkd.AgentUpdateOnly:
+	case defaultImportType, "":
+		typ = ""
+	default:
+		s.bulkImportError(w, r, &fieldError{"type", bulkd.Errorf(bulkd.EINVALID, "type %q is not CREATE_USERS, UPDATE_USERS or %s", typ, defaultImportType)})
+		return
+	}
+	j, err := s.Pipeline.Claim(r.Context(), pipeline.Claim{
+		Tenant: p.Tenant, Kind: bulkd.KindAgents, Source: bulkd.SourceAPI, Origin: dir, Files: []string{name},
+		User: p.Subject, Params: map[string]string{agents.ParamType: typ},
+	})
+	if err != nil {
+		s.bulkImportError(w, r, err)
+		return
+	}
+	v := viewImport(j)
+	w.Header().Set("Location", v.Links.Self.Href)
+	writeJSON(w, http.StatusAccepted, v)
+}
+
+// agentsImport loads the tenant's agents import named by {id}.
+func (s *Server) agentsImport(r *http.Request) (*bulkd.Job, error) {
+	j, err := s.job(r)
+	if err == nil && (j.Kind != bulkd.KindAgents || j.Tenant != principal(r).Tenant) {
+		err = bulkd.Errorf(bulkd.ENOTFOUND, "bulk import %d not found", j.ID)
+	}
+	return j, err
+}
+
+// listBulkImports is GET /bulk-imports/users?page=&per_page=.
+func (s *Server) listBulkImports(w http.ResponseWriter, r *http.Request) {
+	page, perPage := 1, 20
+	for name, dst := range map[string]*int{"page": &page, "per_page": &perPage} {
+		if v := r.URL.Query().Get(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || (name == "per_page" && n > 100) {
+				s.bulkImportError(w, r, &fieldError{name, bulkd.Errorf(bulkd.EINVALID, "%s %q is not a number from 1%s", name, v, map[bool]string{true: " to 100", false: ""}[name == "per_page"])})
+				return
+			}
+			*dst = n
+		}
+	}
+	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: principal(r).Tenant, Kind: bulkd.KindAgents, Limit: 1 << 20})
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	since := s.now().Add(-bulkImportsKept)
+	var all []bulkImport
+	for _, j := range jobs { // newest first
+		if j.CreatedAt.After(since) {
+			all = append(all, viewImport(j))
+		}
+	}
+	items := []bulkImport{}
+	if from := (page - 1) * perPage; from < len(all) {
+		items = all[from:min(from+perPage, len(all))]
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"count": len(items), "total": len(all), "page": page, "per_page": perPage,
+		"_embedded": map[string]any{"imports": items},
+	})
+}
+
+// getBulkImport is GET /bulk-imports/users/{id}.
+func (s *Server) getBulkImport(w http.ResponseWriter, r *http.Request) {
+	j, err := s.agentsImport(r)
+	if err != nil {
+		s.bulkImportError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewImport(j))
+}
+
+// bulkImportRecord is one row's outcome.
+type bulkImportRecord struct {
+	Row    int               `json:"row"`
+	Status string            `json:"status"` // SUCCESS or FAILED
+	Error  string            `json:"error,omitempty"`
+	Data   map[string]string `json:"data,omitempty"` // a failed row's cells, by column
+}
+
+// getBulkImportRecords is GET /bulk-imports/users/{id}/records: every row
+// committed so far, in order, with the failed ones' errors.
+func (s *Server) getBulkImportRecords(w http.ResponseWriter, r *http.Request) {
+	j, err := s.agentsImport(r)
+	if err != nil {
+		s.bulkImportError(w, r, err)
+		return
+	}
+	failed := map[int]bulkd.RowFailure{}
+	if err := s.Jobs.RowFailures(r.Context(), j.ID, func(f bulkd.RowFailure) error { failed[f.Row] = f; return nil }); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	records := make([]bulkImportRecord, 0, j.RowsDone)
+	for row := 1; row <= j.RowsDone; row++ {
+		f, bad := failed[row]
+		if !bad {
+			records = append(records, bulkImportRecord{Row: row, Status: "SUCCESS"})
+			continue
+		}
+		rec := bulkImportRecord{Row: row, Status: "FAILED", Error: f.Message, Data: map[string]string{}}
+		for i, c := range f.Cells {
+			if i < len(j.Header) {
+				rec.Data[j.Header[i]] = c
+			}
+		}
+		records = append(records, rec)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"count": len(records), "_embedded": map[string]any{"records": records}})
+}
+
+// cancelBulkImport is DELETE /bulk-imports/users/{id}: a queued import is
+// canceled (its file is archived untouched); any other is a conflict.
+func (s *Server) cancelBulkImport(w http.ResponseWriter, r *http.Request) {
+	j, err := s.agentsImport(r)
+	if err == nil {
+		j, err = s.Pipeline.Cancel(r.Context(), j.ID, principal(r).Subject)
+	}
+	if err != nil {
+		s.bulkImportError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewImport(j))
+}
