@@ -45,6 +45,7 @@ type Deps struct {
 	// Schedule keeps schedule events; Tenant returns a tenant's settings.
 	Schedule bulkd.ScheduleStore
 	Tenant   func(name string) *config.Tenant
+	Assist   bulkd.AssistStore
 }
 
 // Server holds the handlers' dependencies.
@@ -97,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	bulk("GET "+bulkImports+"/{id}", bulkd.ScopeAgentsRead, s.getBulkImport)
 	bulk("GET "+bulkImports+"/{id}/records", bulkd.ScopeAgentsRead, s.getBulkImportRecords)
 	bulk("DELETE "+bulkImports+"/{id}", bulkd.ScopeAgentsWrite, s.cancelBulkImport)
+	handle("POST /agentassist/api/v1/public/{streamId}/contacts/import-contacts", bulkd.ScopeAssistWrite, s.importAssistContacts)
 	handle("GET /v1/jobs", bulkd.ScopeJobsRead, s.listJobs)
 	handle("GET /v1/jobs/{id}", bulkd.ScopeJobsRead, s.getJob)
 	handle("GET /v1/jobs/{id}/errors.csv", bulkd.ScopeJobsRead, s.getReport)

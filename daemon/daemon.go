@@ -21,6 +21,7 @@ import (
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/agents"
+	"github.com/bulkd/bulkd/pipeline/assist"
 	"github.com/bulkd/bulkd/pipeline/contacts"
 	"github.com/bulkd/bulkd/pipeline/schedule"
 	"github.com/bulkd/bulkd/store"
@@ -96,6 +97,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		agents.New(d.store, 0),
 		contacts.New(d.store, d.media, 0),
 		schedule.New(d.store, d.cfg.Tenant, 0),
+		assist.New(d.store, 0),
 	}, d.log.Named("pipeline"))
 	if err := d.runner.Open(ctx); err != nil {
 		return err
@@ -122,7 +124,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	srv, err := api.NewServer(api.Deps{
 		Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
 		Incoming: filepath.Join(d.cfg.DataDir, "incoming"), Auth: authn,
-		Schedule: d.store, Tenant: d.cfg.Tenant,
+		Schedule: d.store, Tenant: d.cfg.Tenant, Assist: d.store,
 	}, d.log.Named("api"))
 	if err != nil {
 		return err

@@ -1,0 +1,167 @@
+// Package assist imports agent-assist contacts (ASSIST.*.csv, and the
+// import-contacts API): first and last name, salutation and a cell phone,
+// validated and normalised to E.164 with libphonenumber. A phone number
+// belongs to one contact of a tenant: a second row with it fails; the same
+// name with another number is another contact.
+package assist
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/csvio"
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Columns are the CSV's columns, as the seed names them; all are needed.
+var Columns = []string{"firstName", "lastName", "salutation", "cellPhoneNumber", "cellPhoneCountryCode", "cellPhoneExtension"}
+
+// ParamStream is the job parameter holding the API's stream (bot) id.
+const ParamStream = "stream_id"
+
+// MaxRows is the most contacts one file may hold.
+const MaxRows = 10000
+
+// DefaultBatch is how many rows are committed per transaction.
+const DefaultBatch = 500
+
+// Importer is the assist contacts importer.
+type Importer struct {
+	store bulkd.AssistStore
+	batch int
+	now   func() time.Time
+}
+
+// New returns an assist importer committing batch rows a transaction
+// (DefaultBatch when batch <= 0).
+func New(store bulkd.AssistStore, batch int) *Importer {
+	if batch <= 0 {
+		batch = DefaultBatch
+	}
+	return &Importer{store: store, batch: batch, now: time.Now}
+}
+
+// Kind returns bulkd.KindAssist.
+func (im *Importer) Kind() bulkd.Kind { return bulkd.KindAssist }
+
+// Import reads the job's CSV and stores its contacts.
+func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
+	job := run.Job
+	f, err := os.Open(run.Path())
+	if err != nil {
+		return fmt.Errorf("open %s: %w", job.File, err)
+	}
+	defer f.Close()
+	cr, err := csvio.NewReader(f)
+	if err != nil {
+		return pipeline.Invalid("%v", err)
+	}
+	pos := map[string]int{}
+	for _, c := range Columns {
+		i, ok := cr.Index(c)
+		if !ok {
+			return pipeline.Invalid("header: the column %q is missing; the columns are %s", c, strings.Join(Columns, ","))
+		}
+		pos[c] = i
+	}
+	for _, h := range cr.Header() {
+		if !slices.Contains(Columns, h) {
+			return pipeline.Invalid("header: unknown column %q%s", h, csvio.Suggest(h, Columns))
+		}
+	}
+	var rows []csvio.Row
+	for {
+		row, err := cr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if len(rows) == MaxRows {
+			return pipeline.Invalid("more than %d rows: an assist contacts file holds at most %d", MaxRows, MaxRows)
+		}
+		rows = append(rows, row)
+	}
+	if err := run.Begin(ctx, cr.Header(), len(rows)); err != nil {
+		return err
+	}
+	now := im.now().UTC()
+	var batch []bulkd.AssistContact
+	var p bulkd.Progress
+	for i, r := range rows {
+		if r.Num <= job.RowsDone {
+			continue
+		}
+		if c, msg := contact(job, r, pos, now); msg != "" {
+			p.Failures = append(p.Failures, bulkd.RowFailure{Row: r.Num, Cells: r.Cells, Message: msg})
+		} else {
+			batch = append(batch, c)
+		}
+		if len(batch)+len(p.Failures) >= im.batch || i == len(rows)-1 {
+			p.Done = r.Num
+			if _, err := im.store.ApplyAssistContacts(ctx, job.ID, job.Tenant, batch, p); err != nil {
+				return err
+			}
+			batch, p = nil, bulkd.Progress{}
+		}
+	}
+	return nil
+}
+
+// contact builds a row's contact, or says why the row fails.
+func contact(job *bulkd.Job, r csvio.Row, pos map[string]int, now time.Time) (bulkd.AssistContact, string) {
+	if r.Err != "" {
+		return bulkd.AssistContact{}, r.Err
+	}
+	get := func(c string) string { return strings.TrimSpace(r.Cells[pos[c]]) }
+	col := func(c, format string, args ...any) string {
+		return fmt.Sprintf("column %q: %s", c, fmt.Sprintf(format, args...))
+	}
+	for _, c := range []string{"firstName", "lastName", "salutation", "cellPhoneNumber", "cellPhoneCountryCode"} {
+		if get(c) == "" {
+			return bulkd.AssistContact{}, col(c, "required")
+		}
+	}
+	phone, cc, msg := normalise(get("cellPhoneNumber"), get("cellPhoneCountryCode"))
+	if msg != "" {
+		return bulkd.AssistContact{}, msg
+	}
+	first, last := get("firstName"), get("lastName")
+	created := job.User
+	if created == "" {
+		created = "folder"
+	}
+	return bulkd.AssistContact{
+		ID: fmt.Sprintf("%024x", bulkd.ContactID(job.ID, r.Num)), Status: "ACTIVE",
+		FirstName: first, LastName: last, Salutation: get("salutation"), FullName: first + " " + last,
+		CellPhone: bulkd.CellPhone{PhoneNumber: phone, CountryCode: cc, Extension: get("cellPhoneExtension")},
+		AccountID: job.Tenant, StreamID: job.Params[ParamStream], CreatedBy: created,
+		Address: []string{}, TwitterDetails: []string{}, CreatedAt: now, UpdatedAt: now,
+		JobID: job.ID, Row: r.Num, Cells: r.Cells,
+	}, ""
+}
+
+// normalise validates a number in its country (a calling code such as +91
+// or 91) and returns it in E.164 with the code as +NN.
+func normalise(number, code string) (string, string, string) {
+	cc, err := strconv.Atoi(strings.TrimPrefix(code, "+"))
+	region := phonenumbers.GetRegionCodeForCountryCode(cc)
+	if err != nil || region == "ZZ" {
+		return "", "", fmt.Sprintf("column %q: %q is not a country calling code such as +1 or +91", "cellPhoneCountryCode", code)
+	}
+	n, err := phonenumbers.Parse(number, region)
+	if err != nil || !phonenumbers.IsValidNumber(n) || int(n.GetCountryCode()) != cc {
+		return "", "", fmt.Sprintf("column %q: %q is not a valid phone number for +%d", "cellPhoneNumber", number, cc)
+	}
+	return phonenumbers.Format(n, phonenumbers.E164), "+" + strconv.Itoa(cc), ""
+}
