@@ -79,6 +79,9 @@ func (s *Server) importSchedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer os.RemoveAll(dir) // empty once claimed
+	// The whole body is bounded too (parts other than csv_file are skipped,
+	// but read); above the 5 MB of csv_file, so that one still says 413.
+	r.Body = http.MaxBytesReader(w, r.Body, schedule.MaxBytes+1<<20)
 	form, err := readScheduleForm(r, dir)
 	if err != nil {
 		s.wfmError(w, r, err)
