@@ -78,3 +78,28 @@ func TestParseTime_DST(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseTime checks that no value panics, and that an accepted value
+// reads back as the same wall clock in its zone.
+func FuzzParseTime(f *testing.F) {
+	f.Add("09:00 2026-06-01", uint8(0), "America/New_York")
+	f.Add("02:30 03/08/2026", uint8(2), "America/New_York")
+	f.Add("01:30 2026-11-01", uint8(0), "Australia/Lord_Howe")
+	formats := bulkd.DateFormats()
+	f.Fuzz(func(t *testing.T, v string, fi uint8, zone string) {
+		loc, err := time.LoadLocation(zone)
+		if err != nil {
+			return
+		}
+		format := formats[int(fi)%len(formats)]
+		got, err := parseTime(v, format, loc)
+		if err != nil {
+			return
+		}
+		layout, _ := bulkd.DateFormatLayout(format)
+		want, _ := time.Parse(layout, v)
+		if !sameWall(got.In(loc), want) {
+			t.Fatalf("%q in %s read as %s", v, zone, got.In(loc))
+		}
+	})
+}
