@@ -25,6 +25,9 @@ const bulkImports = "/bulk-imports/users"
 // bulkImportsKept is how far back the list goes (uploads are kept 20 days).
 const bulkImportsKept = 20 * 24 * time.Hour
 
+// maxAgentsFile bounds an uploaded agents file: 1000 rows are far less.
+const maxAgentsFile = 16 << 20
+
 // defaultImportType is the type of an import that neither only creates nor
 // only updates.
 const defaultImportType = "CREATE_OR_UPDATE_USERS"
@@ -90,6 +93,7 @@ func (s *Server) bulkImportError(w http.ResponseWriter, r *http.Request, err err
 	status, ok := map[string]int{
 		bulkd.EINVALID: http.StatusBadRequest, bulkd.EUNAUTHORIZED: http.StatusUnauthorized, bulkd.EFORBIDDEN: http.StatusForbidden,
 		bulkd.ENOTFOUND: http.StatusNotFound, bulkd.ECONFLICT: http.StatusConflict, EUNSUPPORTED: http.StatusUnsupportedMediaType,
+		ETOOLARGE: http.StatusRequestEntityTooLarge,
 	}[bulkd.ErrorCode(err)]
 	if !ok {
 		s.Error(w, r, err)
@@ -144,8 +148,14 @@ func (s *Server) createBulkImport(w http.ResponseWriter, r *http.Request) {
 				s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "file %q is not a .csv file", part.FileName())})
 				return
 			}
-			if err := fsx.CopyTo(filepath.Join(dir, n), io.LimitReader(part, maxRealtimeBody)); err != nil {
+			// Read one byte past the limit: a file cut short would import
+			// its first rows as if they were all of it.
+			if err := fsx.CopyTo(filepath.Join(dir, n), io.LimitReader(part, maxAgentsFile+1)); err != nil {
 				s.bulkImportError(w, r, bulkd.Errorf(bulkd.EINVALID, "read file: %v", err))
+				return
+			}
+			if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || fi.Size() > maxAgentsFile {
+				s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(ETOOLARGE, "file is over %d bytes (an agents file holds at most 1000 agents)", maxAgentsFile)})
 				return
 			}
 			name = n

@@ -198,4 +198,9 @@ func TestBulkImports_Errors(t *testing.T) {
 	}
 	status, _, _ = h.call("GET", "/bulk-imports/users?per_page=500", bearer("acme-agents"))
 	assert.Equal(t, http.StatusBadRequest, status)
+
+	big := append([]byte("Email,Full Name\n"), bytes.Repeat([]byte("x"), 16<<20)...)
+	status, body = h.bulkUpload("acme-agents", "big.csv", big, "")
+	assert.Equal(t, http.StatusRequestEntityTooLarge, status, "a file over the limit is refused, not cut short")
+	assert.Contains(t, string(body), `"name": "file"`)
 }
