@@ -20,16 +20,17 @@ const (
 // HasAudio reports whether a recording of type m carries the call's audio.
 func (m MediaType) HasAudio() bool { return m == MediaAudio || m == MediaCombined }
 
-// ContactRowBits is how many low bits of a contact id hold its row: a
-// contact's id is job_id<<ContactRowBits | row, so a job's contacts are one
-// contiguous key range and ids are stable when a job resumes.
-const ContactRowBits = 24
+// RowBits is how many low bits of a record's id hold its row: the contacts,
+// schedule events and assist contacts a job imports have the id
+// job_id<<RowBits | row, so a job's records are one contiguous key range and
+// their ids are stable when the job resumes.
+const RowBits = 24
 
-// MaxContactRows is the most rows one contacts job may have.
-const MaxContactRows = 1<<ContactRowBits - 1
+// MaxRows is the most rows one job of those kinds may have.
+const MaxRows = 1<<RowBits - 1
 
-// ContactID returns the id of the contact imported from row of job.
-func ContactID(job uint64, row int) uint64 { return job<<ContactRowBits | uint64(row) }
+// RowID returns the id of the record imported from row of job.
+func RowID(job uint64, row int) uint64 { return job<<RowBits | uint64(row) }
 
 // Contact is one imported WFO contact (a call) with its recordings.
 type Contact struct {

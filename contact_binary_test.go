@@ -11,7 +11,7 @@ import (
 
 func fullContact() *bulkd.Contact {
 	return &bulkd.Contact{
-		ID: bulkd.ContactID(3, 7), AgentID: 42, CallID: "30611848", AssocCallID: "1035", StartTimeMs: -5,
+		ID: bulkd.RowID(3, 7), AgentID: 42, CallID: "30611848", AssocCallID: "1035", StartTimeMs: -5,
 		Direction: 1, CalledAddress: "1801", CallingAddress: "+15550100", Line: "ü", TimeZone: "America/Chicago",
 		Metadata: bulkd.Metadata{{Name: "a", Value: "1"}, {Name: "empty", Value: ""}}, Complete: false, JobID: 3, Row: 7,
 		Recordings: []bulkd.Recording{
@@ -65,7 +65,7 @@ func TestContactBatch(t *testing.T) {
 	var want []*bulkd.Contact
 	for row := 1; row <= 20; row++ {
 		c := fullContact()
-		c.ID, c.Row, c.CallID = bulkd.ContactID(3, row), row, strings.Repeat("x", row)
+		c.ID, c.Row, c.CallID = bulkd.RowID(3, row), row, strings.Repeat("x", row)
 		require.NoError(t, b.Add(c))
 		want = append(want, c)
 	}

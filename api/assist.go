@@ -1,17 +1,12 @@
 package api
 
 import (
-	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/bulkd/bulkd"
-	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/assist"
 )
@@ -32,48 +27,29 @@ type assistRow struct {
 // (status ACTIVE), each failed row as {row, status: FAILED, error}.
 func (s *Server) importAssistContacts(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || params["boundary"] == "" {
-		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "send the CSV as multipart/form-data, in the part result_file"))
-		return
-	}
-	dir, err := s.uploadDir()
+	rc, err := s.receive(r, true, maxRealtimeBody, func(field, file string) (string, error) {
+		if field != "result_file" {
+			return "", nil
+		}
+		name, ok := safeName(file)
+		if !ok {
+			name = "contacts.csv"
+		}
+		if !strings.EqualFold(filepath.Ext(name), ".csv") {
+			name += ".csv"
+		}
+		return name, nil
+	})
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	defer os.RemoveAll(dir) // empty once claimed
-	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, maxRealtimeBody), params["boundary"])
-	name := ""
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err))
-			return
-		}
-		if partName(part) != "result_file" {
-			continue
-		}
-		n, ok := safeName(part.FileName())
-		if !ok {
-			n = "contacts.csv"
-		}
-		if !strings.EqualFold(filepath.Ext(n), ".csv") {
-			n += ".csv"
-		}
-		if err := fsx.CopyTo(filepath.Join(dir, n), part); err != nil {
-			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read result_file: %v", err))
-			return
-		}
-		name = n
-	}
-	if name == "" {
-		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "the part result_file (the contacts CSV) is required"))
+	defer os.RemoveAll(rc.dir) // empty once claimed
+	if len(rc.files) != 1 {
+		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "send the contacts CSV in one part named result_file"))
 		return
 	}
+	dir, name := rc.dir, rc.files[0]
 	j, ok := s.claimAndWait(w, r, pipeline.Claim{
 		Tenant: p.Tenant, Kind: bulkd.KindAssist, Source: bulkd.SourceAPI, Origin: dir, Files: []string{name},
 		User: p.Subject, Params: map[string]string{assist.ParamStream: r.PathValue("streamId")},
@@ -102,18 +78,4 @@ func (s *Server) importAssistContacts(w http.ResponseWriter, r *http.Request) {
 		out = append(out, map[string]any{"row": row, "status": "FAILED", "error": failed[row]})
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-// partName is a part's field name. curl, sending the seed's custom
-// Content-Type, marks parts "attachment" rather than "form-data", which
-// FormName ignores.
-func partName(p *multipart.Part) string {
-	if n := p.FormName(); n != "" {
-		return n
-	}
-	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
-	if err != nil {
-		return ""
-	}
-	return params["name"]
 }

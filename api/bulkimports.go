@@ -3,8 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
-	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/agents"
 )
@@ -79,15 +76,6 @@ func viewImport(j *bulkd.Job) bulkImport {
 	return v
 }
 
-// fieldError is an error about one request field.
-type fieldError struct {
-	name string
-	err  error
-}
-
-func (e *fieldError) Error() string { return e.err.Error() }
-func (e *fieldError) Unwrap() error { return e.err }
-
 // bulkImportError renders err as {code, message, description, fields}.
 func (s *Server) bulkImportError(w http.ResponseWriter, r *http.Request, err error) {
 	status, ok := map[string]int{
@@ -116,58 +104,27 @@ func (s *Server) bulkImportError(w http.ResponseWriter, r *http.Request, err err
 // an optional type; the agents import is queued and answered 202.
 func (s *Server) createBulkImport(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-		s.bulkImportError(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be multipart/form-data, not %q", mt))
-		return
-	}
-	mr, err := r.MultipartReader()
+	rc, err := s.receive(r, false, maxAgentsFile, func(field, file string) (string, error) {
+		if field != "file" {
+			return "", nil
+		}
+		name, ok := safeName(file)
+		if !ok || !strings.EqualFold(filepath.Ext(name), ".csv") {
+			return "", bulkd.Errorf(bulkd.EINVALID, "file %q is not a .csv file", file)
+		}
+		return name, nil
+	})
 	if err != nil {
-		s.bulkImportError(w, r, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err))
+		s.bulkImportError(w, r, err)
 		return
 	}
-	dir, err := s.uploadDir()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
+	dir := rc.dir
 	defer os.RemoveAll(dir) // empty once claimed
-	name, typ := "", ""
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			s.bulkImportError(w, r, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err))
-			return
-		}
-		switch part.FormName() {
-		case "file":
-			n, ok := safeName(part.FileName())
-			if !ok || !strings.EqualFold(filepath.Ext(n), ".csv") {
-				s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "file %q is not a .csv file", part.FileName())})
-				return
-			}
-			// Read one byte past the limit: a file cut short would import
-			// its first rows as if they were all of it.
-			if err := fsx.CopyTo(filepath.Join(dir, n), io.LimitReader(part, maxAgentsFile+1)); err != nil {
-				s.bulkImportError(w, r, bulkd.Errorf(bulkd.EINVALID, "read file: %v", err))
-				return
-			}
-			if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || fi.Size() > maxAgentsFile {
-				s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(ETOOLARGE, "file is over %d bytes (an agents file holds at most 1000 agents)", maxAgentsFile)})
-				return
-			}
-			name = n
-		case "type":
-			b, _ := io.ReadAll(io.LimitReader(part, 64))
-			typ = strings.TrimSpace(string(b))
-		}
-	}
-	if name == "" {
-		s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "the file part (the agents CSV) is required")})
+	if len(rc.files) != 1 {
+		s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "send one file part (the agents CSV), not %d", len(rc.files))})
 		return
 	}
+	name, typ := rc.files[0], rc.fields["type"]
 	switch bulkd.AgentMode(typ) {
 	case bulkd.AgentCreateOnly, bulkd.AgentUpdateOnly:
 	case defaultImportType, "":
@@ -201,14 +158,18 @@ func (s *Server) agentsImport(r *http.Request) (*bulkd.Job, error) {
 // listBulkImports is GET /bulk-imports/users?page=&per_page=.
 func (s *Server) listBulkImports(w http.ResponseWriter, r *http.Request) {
 	page, perPage := 1, 20
-	for name, dst := range map[string]*int{"page": &page, "per_page": &perPage} {
-		if v := r.URL.Query().Get(name); v != "" {
+	for _, q := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"page", &page, 1 << 30}, {"per_page", &perPage, 100}} {
+		if v := r.URL.Query().Get(q.name); v != "" {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || (name == "per_page" && n > 100) {
-				s.bulkImportError(w, r, &fieldError{name, bulkd.Errorf(bulkd.EINVALID, "%s %q is not a number from 1%s", name, v, map[bool]string{true: " to 100", false: ""}[name == "per_page"])})
+			if err != nil || n < 1 || n > q.max {
+				s.bulkImportError(w, r, &fieldError{q.name, bulkd.Errorf(bulkd.EINVALID, "%s %q is not a number from 1 to %d", q.name, v, q.max)})
 				return
 			}
-			*dst = n
+			*q.dst = n
 		}
 	}
 	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: principal(r).Tenant, Kind: bulkd.KindAgents, Limit: 1 << 20})

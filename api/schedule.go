@@ -4,10 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +13,6 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
-	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/schedule"
 	"github.com/google/uuid"
@@ -69,21 +65,23 @@ func (s *Server) importSchedule(w http.ResponseWriter, r *http.Request) {
 		s.wfmError(w, r, bulkd.Errorf(ERATELIMITED, "tenant %s is over its %d requests a minute", p.Tenant, s.Tenant(p.Tenant).RequestsPerMinute))
 		return
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-		s.wfmError(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be multipart/form-data, not %q", mt))
-		return
-	}
-	dir, err := s.uploadDir()
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	defer os.RemoveAll(dir) // empty once claimed
-	// The whole body is bounded too (parts other than csv_file are skipped,
-	// but read); above the 5 MB of csv_file, so that one still says 413.
+	// The whole body is bounded too (parts other than csv_file are read as
+	// fields); above the 5 MB of csv_file, so that one still says 413.
 	r.Body = http.MaxBytesReader(w, r.Body, schedule.MaxBytes+1<<20)
-	form, err := readScheduleForm(r, dir)
+	rc, err := s.receive(r, false, schedule.MaxBytes, func(field, _ string) (string, error) {
+		if field == "csv_file" {
+			return partCSV, nil
+		}
+		return "", nil
+	})
 	if err != nil {
+		s.wfmError(w, r, err)
+		return
+	}
+	dir := rc.dir
+	defer os.RemoveAll(dir) // empty once claimed
+	form := rc.fields
+	if err := checkScheduleForm(rc); err != nil {
 		s.wfmError(w, r, err)
 		return
 	}
@@ -127,72 +125,35 @@ func (s *Server) importSchedule(w http.ResponseWriter, r *http.Request) {
 // partCSV is what the csv_file part is saved as until its name is known.
 const partCSV = ".csv_file"
 
-// readScheduleForm streams the multipart form: csv_file to dir (at most
-// 5 MB, enforced while reading), the other fields into the map, then checks
-// them and the CSV's header.
-func readScheduleForm(r *http.Request, dir string) (map[string]string, error) {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err)
-	}
-	form := map[string]string{}
-	gotCSV := false
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err)
-		}
-		switch name := part.FormName(); name {
-		case "csv_file":
-			n := int64(0)
-			err := fsx.WriteAtomic(filepath.Join(dir, partCSV), func(f *os.File) error {
-				var err error
-				n, err = io.Copy(f, io.LimitReader(part, schedule.MaxBytes+1))
-				return err
-			})
-			if err != nil {
-				return nil, bulkd.Errorf(bulkd.EINVALID, "read csv_file: %v", err)
-			}
-			if n > schedule.MaxBytes {
-				return nil, bulkd.Errorf(ETOOLARGE, "csv_file is over %d bytes", schedule.MaxBytes)
-			}
-			gotCSV = true
-		case "file_name", "time_zone", "date_format":
-			b, err := io.ReadAll(io.LimitReader(part, 1024))
-			if err != nil {
-				return nil, bulkd.Errorf(bulkd.EINVALID, "read %s: %v", name, err)
-			}
-			form[name] = strings.TrimSpace(string(b))
-		}
-	}
+// checkScheduleForm checks a received schedule import: its fields, then
+// its CSV's header.
+func checkScheduleForm(rc *received) error {
+	form := rc.fields
 	switch {
-	case !gotCSV:
-		return nil, bulkd.Errorf(bulkd.EINVALID, "the csv_file part is required")
+	case len(rc.files) == 0:
+		return bulkd.Errorf(bulkd.EINVALID, "the csv_file part is required")
 	case form["file_name"] == "":
-		return nil, bulkd.Errorf(bulkd.EINVALID, "the file_name field is required")
+		return bulkd.Errorf(bulkd.EINVALID, "the file_name field is required")
 	case !strings.EqualFold(filepath.Ext(form["file_name"]), ".csv"):
-		return nil, bulkd.Errorf(EUNSUPPORTED, "file_name %q does not end in .csv: only CSV files are accepted", form["file_name"])
+		return bulkd.Errorf(EUNSUPPORTED, "file_name %q does not end in .csv: only CSV files are accepted", form["file_name"])
 	case form["time_zone"] == "":
-		return nil, bulkd.Errorf(bulkd.EINVALID, "the time_zone field is required (an IANA time zone such as America/New_York)")
+		return bulkd.Errorf(bulkd.EINVALID, "the time_zone field is required (an IANA time zone such as America/New_York)")
 	}
 	if _, err := schedule.LoadZone(form["time_zone"]); err != nil {
-		return nil, err
+		return err
 	}
 	if form["date_format"] == "" {
 		form["date_format"] = bulkd.DefaultDateFormat
 	}
 	if _, ok := bulkd.DateFormatLayout(form["date_format"]); !ok {
-		return nil, bulkd.Errorf(bulkd.EINVALID, "date_format %q is not one of %s", form["date_format"], strings.Join(bulkd.DateFormats(), ", "))
+		return bulkd.Errorf(bulkd.EINVALID, "date_format %q is not one of %s", form["date_format"], strings.Join(bulkd.DateFormats(), ", "))
 	}
-	f, err := os.Open(filepath.Join(dir, partCSV))
+	f, err := os.Open(filepath.Join(rc.dir, partCSV))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	return form, schedule.CheckHeader(f)
+	return schedule.CheckHeader(f)
 }
 
 // allow spends one of the tenant's schedule import requests.
@@ -208,7 +169,8 @@ func (s *Server) allow(tenant string) bool {
 	return l.Allow()
 }
 
-// scheduleJob finds the tenant's import with this UUID.
+// scheduleJob finds the schedule import with this UUID: the tenant's, or
+// any tenant's when tenant is "" (a signed link names no tenant).
 func (s *Server) scheduleJob(r *http.Request, tenant, id string) (*bulkd.Job, error) {
 	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: tenant, Kind: bulkd.KindSchedule, Limit: 1 << 20})
 	if err != nil {
@@ -282,18 +244,8 @@ func (s *Server) getScheduleReport(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bulkd.Errorf(bulkd.EFORBIDDEN, "the link expired at %s: ask for the import's status for a fresh one", time.Unix(exp, 0).UTC().Format(time.RFC3339)))
 		return
 	}
-	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Kind: bulkd.KindSchedule, Limit: 1 << 20})
-	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	for _, j := range jobs {
-		if j.ExternalID == id && j.State.Final() && pipeline.HasReport(j) {
-			s.writeReport(w, r, j)
-			return
-		}
-	}
-	s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "import %s has no error report", id))
+	j, err := s.scheduleJob(r, "", id)
+	s.serveReport(w, r, j, err)
 }
 
 // listScheduleEvents is GET /v1/tenants/{tenant}/schedule-events?agent=&from=&to=.

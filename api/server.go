@@ -223,6 +223,12 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 	j, err := s.job(r)
+	s.serveReport(w, r, j, err)
+}
+
+// serveReport answers with a job's error report, or with err; a job with
+// no finished report is not found.
+func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, j *bulkd.Job, err error) {
 	if err == nil && !(j.State.Final() && pipeline.HasReport(j)) {
 		err = bulkd.Errorf(bulkd.ENOTFOUND, "job %d has no error report", j.ID)
 	}
@@ -230,11 +236,6 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.writeReport(w, r, j)
-}
-
-// writeReport answers with a finished job's error report.
-func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, j *bulkd.Job) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": j.File + pipeline.ReportSuffix}))
 	if err := pipeline.WriteReport(r.Context(), s.Jobs, j, w); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -47,66 +48,166 @@ func (s *Server) uploadDir() (string, error) {
 	return os.MkdirTemp(s.Incoming, "upload-*")
 }
 
+// received is a multipart request streamed to disk: its file parts in a
+// fresh folder under Incoming, and its short fields.
+type received struct {
+	dir    string
+	files  []string          // the saved files' names, in order
+	fields map[string]string // the other parts, trimmed
+}
+
+// maxField bounds a part that is not a file.
+const maxField = 1024
+
+// fileNamer says, for a part (its field name and the file name it was
+// sent with), whether it is a file and the plain name to save it under:
+// "" for a field, or an error that refuses the request.
+type fileNamer func(field, file string) (string, error)
+
+// receive streams r's multipart body: the parts nameFile names are saved
+// (synced: an upload may be answered before it is imported), at most limit
+// bytes each (0: no limit; more is ETOOLARGE), the others kept as fields of
+// at most maxField bytes. With anyType any Content-Type carrying a boundary
+// is read as multipart (the assist seed's curl sends application/json with
+// one). The caller removes dir; on error receive has.
+func (s *Server) receive(r *http.Request, anyType bool, limit int64, nameFile fileNamer) (*received, error) {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if params["boundary"] == "" || !anyType && mt != "multipart/form-data" {
+		return nil, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be multipart/form-data, not %q", mt)
+	}
+	dir, err := s.uploadDir()
+	if err != nil {
+		return nil, err
+	}
+	rc := &received{dir: dir, fields: map[string]string{}}
+	if err := rc.read(multipart.NewReader(r.Body, params["boundary"]), limit, nameFile); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return rc, nil
+}
+
+func (rc *received) read(mr *multipart.Reader, limit int64, nameFile fileNamer) error {
+	seen := map[string]bool{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err)
+		}
+		field := partName(part)
+		name, err := nameFile(field, part.FileName())
+		if err != nil {
+			return &fieldError{field, err}
+		}
+		if name == "" {
+			b, err := io.ReadAll(io.LimitReader(part, maxField+1))
+			switch {
+			case err != nil:
+				return bulkd.Errorf(bulkd.EINVALID, "read %s: %v", field, err)
+			case len(b) > maxField:
+				return bulkd.Errorf(bulkd.EINVALID, "the field %s is over %d bytes", field, maxField)
+			}
+			rc.fields[field] = strings.TrimSpace(string(b))
+			continue
+		}
+		if seen[name] {
+			return bulkd.Errorf(bulkd.EINVALID, "two parts are named %s", name)
+		}
+		seen[name] = true
+		if err := saveFile(filepath.Join(rc.dir, name), part, limit); err != nil {
+			return &fieldError{field, err}
+		}
+		rc.files = append(rc.files, name)
+	}
+}
+
+// saveFile writes r to path and syncs it; with limit > 0, more than limit
+// bytes is ETOOLARGE (one byte past it is read to tell: a file cut short
+// would import as if it were whole).
+func saveFile(path string, r io.Reader, limit int64) error {
+	if limit > 0 {
+		r = io.LimitReader(r, limit+1)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(f, r)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	switch {
+	case err != nil:
+		return bulkd.Errorf(bulkd.EINVALID, "read the file: %v", err)
+	case limit > 0 && n > limit:
+		return bulkd.Errorf(ETOOLARGE, "the file is over %d bytes", limit)
+	}
+	return nil
+}
+
+// fieldError is an error about one request field (the bulk-imports API
+// names it in its answer).
+type fieldError struct {
+	name string
+	err  error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
+// partName is a part's field name. curl, sending a custom Content-Type,
+// marks parts "attachment" rather than "form-data", which FormName ignores.
+func partName(p *multipart.Part) string {
+	if n := p.FormName(); n != "" {
+		return n
+	}
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return ""
+	}
+	return params["name"]
+}
+
 // safeName turns a part's file name into a plain file name.
 func safeName(name string) (string, bool) {
 	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
 	return name, name != "" && name != "." && name != ".." && name != "/" && !strings.ContainsRune(name, 0)
 }
 
-// importRequest checks an import request's content type and returns the
-// tenant it acts for; ok is false when an error answer was written.
-func (s *Server) importRequest(w http.ResponseWriter, r *http.Request, contentType string) (string, bool) {
-	t := principal(r).Tenant
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != contentType {
-		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be %s, not %q", contentType, mt))
-		return "", false
+// requireType answers 415 unless the request's Content-Type is want.
+func (s *Server) requireType(w http.ResponseWriter, r *http.Request, want string) bool {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != want {
+		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be %s, not %q", want, mt))
+		return false
 	}
-	return t, true
+	return true
 }
 
 // uploadContacts is the Bulk Contact Import API: multipart metadata (CSV,
 // JSON or ZIP) plus recordings, streamed to disk part by part.
 func (s *Server) uploadContacts(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.importRequest(w, r, "multipart/form-data")
-	if !ok {
-		return
-	}
-	mr, err := r.MultipartReader()
-	if err != nil {
-		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err))
-		return
-	}
-	dir, err := s.uploadDir()
+	t := principal(r).Tenant
+	rc, err := s.receive(r, false, 0, func(field, file string) (string, error) {
+		name, ok := safeName(file)
+		if !ok {
+			return "", bulkd.Errorf(bulkd.EINVALID, "part %q has no file name: each part's file name is the key the metadata references", field)
+		}
+		return name, nil
+	})
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
+	dir := rc.dir
 	defer os.RemoveAll(dir) // empty once claimed
 	var meta, recs []string
-	seen := map[string]bool{}
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err))
-			return
-		}
-		name, ok := safeName(part.FileName())
-		if !ok {
-			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "part %q has no file name: each part's file name is the key the metadata references", part.FormName()))
-			return
-		}
-		if seen[name] {
-			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "two parts are named %s", name))
-			return
-		}
-		seen[name] = true
-		if err := fsx.CopyTo(filepath.Join(dir, name), part); err != nil {
-			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read part %s: %v", name, err))
-			return
-		}
+	for _, name := range rc.files {
 		if contacts.IsMetadata(name) || strings.EqualFold(filepath.Ext(name), ".zip") {
 			meta = append(meta, name)
 		} else {
@@ -207,10 +308,10 @@ func (s *Server) results(r *http.Request, j *bulkd.Job, realtime bool) ([]contac
 // importRealtime is the Real-time Contact API: JSON metadata now, each
 // recording PUT to its upload_url later.
 func (s *Server) importRealtime(w http.ResponseWriter, r *http.Request) {
-	t, ok := s.importRequest(w, r, "application/json")
-	if !ok {
+	if !s.requireType(w, r, "application/json") {
 		return
 	}
+	t := principal(r).Tenant
 	dir, err := s.uploadDir()
 	if err != nil {
 		s.Error(w, r, err)

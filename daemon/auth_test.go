@@ -1,9 +1,11 @@
 package daemon_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -51,27 +53,40 @@ func (h *harness) call(method, path string, header map[string]string) (int, stri
 	return resp.StatusCode, string(body), resp.Header
 }
 
-// waitAuthedJobs polls /v1/jobs with a token until n jobs are final.
+// postForm posts a multipart form to path: file (when content is not nil)
+// in the part fileField, and fields; token is the bearer ("" for none).
+func (h *harness) postForm(path, token, fileField, fileName string, content []byte, fields map[string]string) (int, []byte, http.Header) {
+	h.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if content != nil {
+		w, err := mw.CreateFormFile(fileField, fileName)
+		require.NoError(h.t, err)
+		_, err = w.Write(content)
+		require.NoError(h.t, err)
+	}
+	for k, v := range fields {
+		require.NoError(h.t, mw.WriteField(k, v))
+	}
+	require.NoError(h.t, mw.Close())
+	req, err := http.NewRequest(http.MethodPost, h.url+path, &buf)
+	require.NoError(h.t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(h.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(h.t, err)
+	return resp.StatusCode, b, resp.Header
+}
+
+// waitAuthedJobs waits for the n jobs a token sees to be final.
 func (h *harness) waitAuthedJobs(tok string, n int) []jobJSON {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		status, body, _ := h.call("GET", "/v1/jobs", bearer(tok))
-		require.Equal(h.t, http.StatusOK, status, body)
-		var out struct{ Jobs []jobJSON }
-		require.NoError(h.t, json.Unmarshal([]byte(body), &out))
-		final := 0
-		for _, j := range out.Jobs {
-			if j.State != "queued" && j.State != "running" {
-				final++
-			}
-		}
-		if len(out.Jobs) >= n && final == len(out.Jobs) {
-			return out.Jobs
-		}
-		require.True(h.t, time.Now().Before(deadline), "jobs: %s", body)
-		time.Sleep(20 * time.Millisecond)
-	}
+	return h.waitJobsAs(tok, "", n)
 }
 
 func bearer(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }

@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/config"
@@ -46,44 +43,23 @@ type bulkImportJSON struct {
 // bulkUpload posts an agents CSV to /bulk-imports/users.
 func (h *harness) bulkUpload(token, fileName string, csv []byte, typ string) (int, []byte) {
 	h.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	if csv != nil {
-		w, err := mw.CreateFormFile("file", fileName)
-		require.NoError(h.t, err)
-		_, _ = w.Write(csv)
-	}
+	fields := map[string]string{}
 	if typ != "" {
-		require.NoError(h.t, mw.WriteField("type", typ))
+		fields["type"] = typ
 	}
-	require.NoError(h.t, mw.Close())
-	req, err := http.NewRequest(http.MethodPost, h.url+"/bulk-imports/users", &buf)
-	require.NoError(h.t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(h.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(h.t, err)
-	return resp.StatusCode, b
+	status, b, _ := h.postForm("/bulk-imports/users", token, "file", fileName, csv, fields)
+	return status, b
 }
 
 // finalImport polls an import until it has left QUEUED and IN_PROGRESS.
 func (h *harness) finalImport(token string, id uint64) bulkImportJSON {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		status, body, _ := h.call("GET", fmt.Sprintf("/bulk-imports/users/%d", id), bearer(token))
-		require.Equal(h.t, http.StatusOK, status, body)
-		var v bulkImportJSON
-		require.NoError(h.t, json.Unmarshal([]byte(body), &v))
-		if v.Status != "QUEUED" && v.Status != "IN_PROGRESS" {
-			return v
-		}
-		require.True(h.t, time.Now().Before(deadline), "import still running")
-		time.Sleep(20 * time.Millisecond)
-	}
+	var v bulkImportJSON
+	h.poll(func() (bool, string) {
+		h.fetch(token, fmt.Sprintf("/bulk-imports/users/%d", id), &v)
+		return v.Status != "QUEUED" && v.Status != "IN_PROGRESS", "import still " + v.Status
+	})
+	return v
 }
 
 func TestBulkImports_Users(t *testing.T) {

@@ -76,7 +76,7 @@ func TestContacts_FolderDrop(t *testing.T) {
 	require.Equal(t, http.StatusOK, h.get("/v1/tenants/abc/contacts", &page))
 	require.Len(t, page.Contacts, 2)
 	c := page.Contacts[0]
-	assert.Equal(t, bulkd.ContactID(j.ID, 1), c.ID)
+	assert.Equal(t, bulkd.RowID(j.ID, 1), c.ID)
 	assert.Equal(t, uint64(1), c.AgentID, "abc/bunkowm resolved by ACD login")
 	assert.Equal(t, "America/Chicago", c.TimeZone)
 	assert.Equal(t, bulkd.Metadata{{Name: "accountNumber", Value: "1234567890"}}, c.Metadata)
@@ -125,15 +125,10 @@ func TestContacts_FolderWaitsForMedia(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "CONTACT.late.csv"),
 		[]byte("AgentId,Recording1\n1,late.wav\n1,never.wav\n"), 0o644))
 	// The recording arrives only once the job is already waiting for it.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	h.poll(func() (bool, string) {
 		jobs := h.jobs("tenant=abc&kind=contacts")
-		if len(jobs) == 1 && jobs[0].State == "running" {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "the contacts job never started")
-		time.Sleep(10 * time.Millisecond)
-	}
+		return len(jobs) == 1 && jobs[0].State == "running", "the contacts job never started"
+	})
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "late.wav"), readFixture(t, "media", "call1.wav"), 0o644))
 
 	j := h.waitJobs("abc", 2)[0]
@@ -225,7 +220,7 @@ func TestContacts_Upload(t *testing.T) {
 	assert.Equal(t, []string{"extra.opus"}, got.Ignored)
 	require.Len(t, got.Contacts, 3)
 	assert.Equal(t, "inserted", got.Contacts[0].Status)
-	assert.Equal(t, bulkd.ContactID(got.JobID, 1), got.Contacts[0].ContactID)
+	assert.Equal(t, bulkd.RowID(got.JobID, 1), got.Contacts[0].ContactID)
 	require.Len(t, got.Contacts[0].Recordings, 2)
 	assert.Equal(t, "stored", got.Contacts[0].Recordings[0].Status)
 	assert.Equal(t, bulkd.MediaScreen, got.Contacts[0].Recordings[1].Media)

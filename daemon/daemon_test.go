@@ -100,23 +100,57 @@ func (h *harness) jobs(query string) []jobJSON {
 // waitJobs polls until the tenant has n jobs, all final and delivered.
 func (h *harness) waitJobs(tenant string, n int) []jobJSON {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		jobs := h.jobs("tenant=" + tenant)
+	return h.waitJobsAs("", "tenant="+tenant, n)
+}
+
+// waitJobsAs waits until /v1/jobs?query, asked with token ("" when open),
+// lists n jobs, all final, and the work folder is empty.
+func (h *harness) waitJobsAs(token, query string, n int) []jobJSON {
+	h.t.Helper()
+	var jobs []jobJSON
+	h.poll(func() (bool, string) {
+		var out struct{ Jobs []jobJSON }
+		h.fetch(token, "/v1/jobs?"+query, &out)
+		jobs = out.Jobs
 		final := 0
 		for _, j := range jobs {
 			if bulkd.JobState(j.State).Final() {
 				final++
 			}
 		}
-		if len(jobs) == n && final == n && h.workEmpty() {
-			return jobs
+		return len(jobs) == n && final == n && h.workEmpty(), fmt.Sprintf("%d final jobs wanted; have %+v", n, jobs)
+	})
+	return jobs
+}
+
+// poll calls done every 20 ms until it reports true, and fails the test
+// with done's account of what it saw after 15 s.
+func (h *harness) poll(done func() (bool, string)) {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, saw := done()
+		if ok {
+			return
 		}
 		if time.Now().After(deadline) {
-			h.t.Fatalf("timed out waiting for %d final jobs of %s; have %+v", n, tenant, jobs)
+			h.t.Fatalf("timed out: %s", saw)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// fetch GETs path with token as a bearer ("" for none), requires 200 and
+// decodes the JSON answer into v.
+func (h *harness) fetch(token, path string, v any) {
+	h.t.Helper()
+	header := map[string]string{}
+	if token != "" {
+		header["Authorization"] = "Bearer " + token
+	}
+	status, body, _ := h.call("GET", path, header)
+	require.Equal(h.t, http.StatusOK, status, body)
+	require.NoError(h.t, json.Unmarshal([]byte(body), v), body)
 }
 
 func (h *harness) workEmpty() bool {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,51 +41,23 @@ func withWFM(t *testing.T, more ...func(*config.Tenant)) func(*config.Config) {
 // upload posts a schedule event import as multipart form data.
 func (h *harness) upload(token string, fields map[string]string, csv []byte) (int, map[string]string, http.Header) {
 	h.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	if csv != nil {
-		w, err := mw.CreateFormFile("csv_file", "upload.csv")
-		require.NoError(h.t, err)
-		_, err = w.Write(csv)
-		require.NoError(h.t, err)
-	}
-	for k, v := range fields {
-		require.NoError(h.t, mw.WriteField(k, v))
-	}
-	require.NoError(h.t, mw.Close())
-	req, err := http.NewRequest(http.MethodPost, h.url+"/wfm/aion/v1/schedules/event-imports", &buf)
-	require.NoError(h.t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(h.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(h.t, err)
+	status, b, hdr := h.postForm("/wfm/aion/v1/schedules/event-imports", token, "csv_file", "upload.csv", csv, fields)
 	var body map[string]string
 	if len(b) > 0 {
 		require.NoError(h.t, json.Unmarshal(b, &body), string(b))
 	}
-	return resp.StatusCode, body, resp.Header
+	return status, body, hdr
 }
 
 // importStatus polls an import until it is no longer PROCESSING.
 func (h *harness) importStatus(token, location string) map[string]string {
 	h.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		status, body, _ := h.call("GET", location, bearer(token))
-		require.Equal(h.t, http.StatusOK, status, body)
-		var out map[string]string
-		require.NoError(h.t, json.Unmarshal([]byte(body), &out))
-		if out["status"] != "PROCESSING" {
-			return out
-		}
-		require.True(h.t, time.Now().Before(deadline), "import still processing")
-		time.Sleep(20 * time.Millisecond)
-	}
+	var out map[string]string
+	h.poll(func() (bool, string) {
+		h.fetch(token, location, &out)
+		return out["status"] != "PROCESSING", "import still processing"
+	})
+	return out
 }
 
 func form(fileName, tz, df string) map[string]string {

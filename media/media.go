@@ -170,8 +170,8 @@ func (s *Store) link(path, sha string) error {
 	case errors.Is(err, os.ErrExist):
 		return nil
 	case err != nil:
-		if err := copyInto(path, dst); err != nil {
-			return err
+		if err := fsx.CopyFile(path, dst); err != nil { // another file system
+			return fmt.Errorf("media store: %w", err)
 		}
 	}
 	// The new name must survive a crash as surely as the bytes: Sync syncs
@@ -202,18 +202,6 @@ func (s *Store) Sync() error {
 			s.mu.Unlock()
 			return fmt.Errorf("media store: %w", err)
 		}
-	}
-	return nil
-}
-
-func copyInto(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return fmt.Errorf("media store: %w", err)
-	}
-	defer in.Close()
-	if err := fsx.WriteAtomic(dst, func(f *os.File) error { _, err := io.Copy(f, in); return err }); err != nil {
-		return fmt.Errorf("media store: %w", err)
 	}
 	return nil
 }

@@ -46,7 +46,7 @@ func (s *Store) ApplyAssistContacts(ctx context.Context, jobID uint64, tenant st
 					"column %q: %s already belongs to the contact %s (%s)", "cellPhoneNumber", c.CellPhone.PhoneNumber, other.ID, other.FullName)})
 				continue
 			}
-			key := itob(bulkd.ContactID(jobID, c.Row))
+			key := itob(bulkd.RowID(jobID, c.Row))
 			if err := putJSON(b, key, c); err != nil {
 				return nil, err
 			}
@@ -74,16 +74,15 @@ func (s *Store) JobAssistContacts(ctx context.Context, tenant string, jobID uint
 		if b == nil {
 			return nil
 		}
-		c, end := b.Cursor(), bulkd.ContactID(jobID+1, 0)
-		for k, v := c.Seek(itob(bulkd.ContactID(jobID, 0))); k != nil && btoi(k) < end; k, v = c.Next() {
+		return forJob(b, jobID, func(_ uint64, row int, v []byte) error {
 			var a bulkd.AssistContact
 			if err := json.Unmarshal(v, &a); err != nil {
 				return fmt.Errorf("decode assist contact: %w", err)
 			}
-			a.JobID, a.Row = jobID, int(btoi(k)&(1<<bulkd.ContactRowBits-1))
+			a.JobID, a.Row = jobID, row
 			out = append(out, a)
-		}
-		return nil
+			return nil
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("assist contacts of job %d: %w", jobID, err)

@@ -98,16 +98,13 @@ func (s *Store) JobContacts(ctx context.Context, tenant string, jobID uint64) ([
 		if err != nil || b == nil {
 			return err
 		}
-		c := b.Cursor()
-		end := bulkd.ContactID(jobID+1, 0)
-		for k, v := c.Seek(itob(bulkd.ContactID(jobID, 0))); k != nil && btoi(k) < end; k, v = c.Next() {
-			ct, err := decodeContact(btoi(k), v)
-			if err != nil {
-				return err
+		return forJob(b, jobID, func(id uint64, _ int, v []byte) error {
+			ct, err := decodeContact(id, v)
+			if err == nil {
+				out = append(out, ct)
 			}
-			out = append(out, ct)
-		}
-		return nil
+			return err
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("contacts of job %d: %w", jobID, err)

@@ -13,7 +13,7 @@ import (
 
 func testContact(job uint64, row int) *bulkd.Contact {
 	return &bulkd.Contact{
-		ID: bulkd.ContactID(job, row), AgentID: 7, CallID: fmt.Sprintf("call-%d", row), AssocCallID: "assoc",
+		ID: bulkd.RowID(job, row), AgentID: 7, CallID: fmt.Sprintf("call-%d", row), AssocCallID: "assoc",
 		StartTimeMs: 1447100000000 + int64(row), Direction: row % 2, CalledAddress: "1801", CallingAddress: "1800",
 		Line: "1800", TimeZone: "America/Chicago", Metadata: bulkd.Metadata{{Name: "accountNumber", Value: strings.Repeat("9", row)}, {Name: "b", Value: ""}},
 		Complete: true, JobID: job, Row: row,

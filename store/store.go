@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bulkd/bulkd"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -130,6 +131,18 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 
 // tenantBucket returns the tenant's bucket (nil when it has none and create
 // is false).
+// forJob calls fn with each record job imported into b (keyed by
+// bulkd.RowID, so they are one key range), in row order.
+func forJob(b *bolt.Bucket, jobID uint64, fn func(id uint64, row int, v []byte) error) error {
+	c, end := b.Cursor(), bulkd.RowID(jobID+1, 0)
+	for k, v := c.Seek(itob(bulkd.RowID(jobID, 0))); k != nil && btoi(k) < end; k, v = c.Next() {
+		if err := fn(btoi(k), int(btoi(k)&(1<<bulkd.RowBits-1)), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func tenantBucket(tx *bolt.Tx, tenant string, create bool) (*bolt.Bucket, error) {
 	tenants := tx.Bucket(bucketTenants)
 	if tb := tenants.Bucket([]byte(tenant)); tb != nil || !create {

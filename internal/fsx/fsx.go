@@ -22,7 +22,7 @@ func Move(src, dst string) error {
 	if !errors.As(err, &le) || errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("move %s: %w", src, err)
 	}
-	if err := copyFile(src, dst); err != nil {
+	if err := CopyFile(src, dst); err != nil {
 		return fmt.Errorf("move %s: rename failed (%v), then %w", src, le.Err, err)
 	}
 	if err := os.Remove(src); err != nil {
@@ -31,7 +31,8 @@ func Move(src, dst string) error {
 	return nil
 }
 
-func copyFile(src, dst string) error {
+// CopyFile copies src to dst crash-safely (through WriteAtomic).
+func CopyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("open: %w", err)

@@ -9,7 +9,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -78,44 +77,23 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 			return pipeline.Invalid("header: unknown column %q%s", h, csvio.Suggest(h, Columns))
 		}
 	}
-	var rows []csvio.Row
-	for {
-		row, err := cr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if len(rows) == MaxRows {
-			return pipeline.Invalid("more than %d rows: an assist contacts file holds at most %d", MaxRows, MaxRows)
-		}
-		rows = append(rows, row)
+	rows, err := cr.All(MaxRows)
+	if errors.Is(err, csvio.ErrTooManyRows) {
+		return pipeline.Invalid("more than %d rows: an assist contacts file holds at most %d", MaxRows, MaxRows)
+	}
+	if err != nil {
+		return err
 	}
 	if err := run.Begin(ctx, cr.Header(), len(rows)); err != nil {
 		return err
 	}
 	now := im.now().UTC()
-	var batch []bulkd.AssistContact
-	var p bulkd.Progress
-	for i, r := range rows {
-		if r.Num <= job.RowsDone {
-			continue
-		}
-		if c, msg := contact(job, r, pos, now); msg != "" {
-			p.Failures = append(p.Failures, bulkd.RowFailure{Row: r.Num, Cells: r.Cells, Message: msg})
-		} else {
-			batch = append(batch, c)
-		}
-		if len(batch)+len(p.Failures) >= im.batch || i == len(rows)-1 {
-			p.Done = r.Num
-			if _, err := im.store.ApplyAssistContacts(ctx, job.ID, job.Tenant, batch, p); err != nil {
-				return err
-			}
-			batch, p = nil, bulkd.Progress{}
-		}
-	}
-	return nil
+	return pipeline.CommitRows(ctx, job, rows, im.batch,
+		func(r csvio.Row) (bulkd.AssistContact, string) { return contact(job, r, pos, now) },
+		func(ctx context.Context, contacts []bulkd.AssistContact, p bulkd.Progress) error {
+			_, err := im.store.ApplyAssistContacts(ctx, job.ID, job.Tenant, contacts, p)
+			return err
+		})
 }
 
 // contact builds a row's contact, or says why the row fails.
@@ -142,7 +120,7 @@ func contact(job *bulkd.Job, r csvio.Row, pos map[string]int, now time.Time) (bu
 		created = "folder"
 	}
 	return bulkd.AssistContact{
-		ID: fmt.Sprintf("%024x", bulkd.ContactID(job.ID, r.Num)), Status: "ACTIVE",
+		ID: fmt.Sprintf("%024x", bulkd.RowID(job.ID, r.Num)), Status: "ACTIVE",
 		FirstName: first, LastName: last, Salutation: get("salutation"), FullName: first + " " + last,
 		CellPhone: bulkd.CellPhone{PhoneNumber: phone, CountryCode: cc, Extension: get("cellPhoneExtension")},
 		AccountID: job.Tenant, StreamID: job.Params[ParamStream], CreatedBy: created,

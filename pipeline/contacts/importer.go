@@ -23,7 +23,7 @@ import (
 )
 
 // maxRows is the most contacts one job may hold (ids keep the row in 24 bits).
-const maxRows = bulkd.MaxContactRows
+const maxRows = bulkd.MaxRows
 
 // DefaultBatch is how many rows are committed per transaction.
 const DefaultBatch = 4096
@@ -129,10 +129,13 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 // gathered after the reading.
 func (im *Importer) firstPass(ctx context.Context, run *pipeline.Run, meta string, unpacked []string, stored *recordings) error {
 	defer stored.close() // rows waiting for a recording no one will add go on
+	// The job's files besides its metadata. What the first pass gathers is
+	// named by rows, so never among the ignored: this list serves both.
+	files := append(slices.Clone(run.Job.Media), unpacked...)
 	inDir := map[string]bool{}
 	var early *pipeline.Early
 	if !run.Job.Realtime { // real-time recordings come later, one by one
-		for _, n := range append(append([]string{}, run.Job.Media...), unpacked...) {
+		for _, n := range files {
 			inDir[n] = true
 		}
 		early = run.StartEarly(ctx, func(names []string) {
@@ -173,7 +176,7 @@ func (im *Importer) firstPass(ctx context.Context, run *pipeline.Run, meta strin
 		}
 	}
 	var ignored []string
-	for _, n := range append(append([]string{}, run.Job.Media...), unpacked...) {
+	for _, n := range files {
 		if !refs.seen[n] && !IsMetadata(n) {
 			ignored = append(ignored, n)
 		}
@@ -442,7 +445,7 @@ func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored *r
 		return false
 	}
 	*c = bulkd.Contact{
-		ID: bulkd.ContactID(job.ID, r.num), AgentID: agentID, CallID: r.callID, AssocCallID: r.assocCallID,
+		ID: bulkd.RowID(job.ID, r.num), AgentID: agentID, CallID: r.callID, AssocCallID: r.assocCallID,
 		StartTimeMs: r.startMs, Direction: r.direction, CalledAddress: r.called, CallingAddress: r.calling,
 		Line: r.line, TimeZone: r.tz, Metadata: r.metadata, JobID: job.ID, Row: r.num, Complete: true,
 		Recordings: c.Recordings[:0],

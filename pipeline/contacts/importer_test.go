@@ -97,7 +97,7 @@ func TestImporter_ManyBatches(t *testing.T) {
 	require.Len(t, got, rows-len(bad))
 	for _, c := range got {
 		require.False(t, bad[c.Row], "row %d failed", c.Row)
-		assert.Equal(t, bulkd.ContactID(j.ID, c.Row), c.ID)
+		assert.Equal(t, bulkd.RowID(j.ID, c.Row), c.ID)
 		assert.Equal(t, fmt.Sprintf("call-%d", c.Row), c.CallID)
 		assert.Equal(t, int64(1447100000000+c.Row), c.StartTimeMs)
 		assert.Equal(t, bulkd.Metadata{{Name: "n", Value: fmt.Sprint(c.Row)}}, c.Metadata)

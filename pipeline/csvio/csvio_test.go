@@ -153,3 +153,17 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+func TestReader_All(t *testing.T) {
+	rd, err := csvio.NewReader(strings.NewReader("a\n1\n2\n3\n"))
+	require.NoError(t, err)
+	rows, err := rd.All(3)
+	require.NoError(t, err)
+	require.Len(t, rows, 3)
+	assert.Equal(t, []string{"3"}, rows[2].Cells, "rows are not overwritten by later ones")
+
+	rd, err = csvio.NewReader(strings.NewReader("a\n1\n2\n3\n"))
+	require.NoError(t, err)
+	_, err = rd.All(2)
+	assert.ErrorIs(t, err, csvio.ErrTooManyRows)
+}

@@ -115,3 +115,26 @@ func (r *Reader) Next() (Row, error) {
 	}
 	return row, nil
 }
+
+// ErrTooManyRows is returned by All for a file over its limit.
+var ErrTooManyRows = errors.New("too many rows")
+
+// All reads every remaining row, for a file small enough to hold whole;
+// more than max rows (max > 0) is ErrTooManyRows. A caller reading rows it
+// keeps must not have called ReuseRecord or Volatile.
+func (r *Reader) All(max int) ([]Row, error) {
+	var rows []Row
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return rows, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if max > 0 && len(rows) == max {
+			return nil, ErrTooManyRows
+		}
+		rows = append(rows, row)
+	}
+}

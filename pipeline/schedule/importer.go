@@ -7,7 +7,6 @@ package schedule
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -146,26 +145,11 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if err := run.Begin(ctx, Header, len(rows)); err != nil {
 		return err
 	}
-	var events []bulkd.ScheduleEvent
-	var p bulkd.Progress
-	for i, r := range rows {
-		if r.Num <= job.RowsDone {
-			continue
-		}
-		if e, msg := st.event(job, r); msg != "" {
-			p.Failures = append(p.Failures, bulkd.RowFailure{Row: r.Num, Cells: r.Cells, Message: msg})
-		} else {
-			events = append(events, e)
-		}
-		if len(events)+len(p.Failures) >= im.batch || i == len(rows)-1 {
-			p.Done = r.Num
-			if err := im.store.ApplyScheduleEvents(ctx, job.ID, job.Tenant, events, p); err != nil {
-				return err
-			}
-			events, p = nil, bulkd.Progress{}
-		}
-	}
-	return nil
+	return pipeline.CommitRows(ctx, job, rows, im.batch,
+		func(r csvio.Row) (bulkd.ScheduleEvent, string) { return st.event(job, r) },
+		func(ctx context.Context, events []bulkd.ScheduleEvent, p bulkd.Progress) error {
+			return im.store.ApplyScheduleEvents(ctx, job.ID, job.Tenant, events, p)
+		})
 }
 
 // readRows reads a whole schedule file (at most 5 MB) after checking its
@@ -175,17 +159,7 @@ func readRows(r io.Reader) ([]csvio.Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rows []csvio.Row
-	for {
-		row, err := cr.Next()
-		if errors.Is(err, io.EOF) {
-			return rows, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		rows = append(rows, row)
-	}
+	return cr.All(0)
 }
 
 // event builds a row's event, or says why the row fails.
@@ -226,7 +200,7 @@ func (st *settings) event(job *bulkd.Job, r csvio.Row) (bulkd.ScheduleEvent, str
 		return bulkd.ScheduleEvent{}, col("Event Type Name", "%q is not an event type of this tenant%s", typ, csvio.Suggest(typ, st.eventTypes))
 	}
 	return bulkd.ScheduleEvent{
-		ID: bulkd.ContactID(job.ID, r.Num), AgentID: a.ID, AgentName: name, AgentEmail: a.Email,
+		ID: bulkd.RowID(job.ID, r.Num), AgentID: a.ID, AgentName: name, AgentEmail: a.Email,
 		Start: start, End: end, EventType: typ, JobID: job.ID, Row: r.Num,
 	}, ""
 }
