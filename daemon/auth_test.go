@@ -170,3 +170,54 @@ func TestAuth_MissingSecretRefusesToStart(t *testing.T) {
 }
 
 func itoa(n uint64) string { b, _ := json.Marshal(n); return string(b) }
+
+// A recording is served and captured only within its contact's tenant; to
+// anyone else it is as absent as a contact id that does not exist.
+func TestAuth_RecordingsStayWithTheirTenant(t *testing.T) {
+	h := startDaemon(t, t.TempDir(), withAuth(t))
+	dir := filepath.Join(h.root, "globex")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "AGENTS.seed.csv"), readFixture(t, "contacts", "seed-full", "AGENTS.seed.csv"), 0o644))
+	require.Equal(t, "succeeded", h.waitAuthedJobs("globex-admin", 1)[0].State)
+	wav := readFixture(t, "media", "call1.wav")
+	for name, b := range map[string][]byte{
+		"call1.wav": wav, "call2.wav": wav, "call1.webmv": readFixture(t, "media", "call1.webm"),
+		"CONTACT.seed-full.csv": readFixture(t, "contacts", "seed-full", "CONTACT.seed-full.csv"),
+	} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
+	}
+	require.Equal(t, "succeeded", h.waitAuthedJobs("globex-admin", 2)[0].State)
+	var page contactsPage
+	h.fetch("globex-admin", "/v1/tenants/globex/contacts", &page)
+	require.NotEmpty(t, page.Contacts)
+	id := itoa(page.Contacts[0].ID)
+	acmeAdmin := hs256(t, jwt.MapClaims{"tenant": "acme", "scope": "admin", "exp": time.Now().Add(time.Hour).Unix()})
+
+	for _, tc := range []struct {
+		name, method, path, token string
+		status                    int
+	}{
+		{"its own tenant", "GET", "/v1/tenants/globex/contacts/" + id + "/recordings/call1.wav", "globex-admin", 200},
+		{"another tenant's path", "GET", "/v1/tenants/globex/contacts/" + id + "/recordings/call1.wav", acmeAdmin, 404},
+		{"another tenant's id under one's own path", "GET", "/v1/tenants/acme/contacts/" + id + "/recordings/call1.wav", acmeAdmin, 404},
+		{"as a contact that does not exist", "GET", "/v1/tenants/globex/contacts/999999/recordings/call1.wav", "globex-admin", 404},
+		{"capture into another tenant's contact", "PUT", "/api/rest/wfo/contact/" + id + "/recordings/call1.wav", acmeAdmin, 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, h.url+tc.path, bytes.NewReader(wav))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+tc.token)
+			resp, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			require.Equal(t, tc.status, resp.StatusCode, string(body))
+			if tc.status == 200 {
+				assert.Equal(t, wav, body)
+			} else {
+				assert.NotContains(t, string(body), "RIFF", "no recording bytes leak")
+			}
+		})
+	}
+}
