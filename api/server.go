@@ -290,10 +290,25 @@ func (s *Server) guard(scope string, fail func(http.ResponseWriter, *http.Reques
 			err = bulkd.Errorf(bulkd.EFORBIDDEN, "insufficient permissions: this token does not grant %s", scope)
 		}
 		if err != nil {
+			s.logRefused(r, p, err)
 			fail(w, r, err)
 			return
 		}
 		h(w, r.WithContext(auth.NewContext(r.Context(), p)))
+	}
+}
+
+// logRefused tells the service manager about turned-away credentials and
+// scopes: who asked, from where, for what, and why. The reason comes from
+// auth's own errors, which never quote the token; nothing here reads the
+// request's headers or query (a report link's signature is in the query).
+func (s *Server) logRefused(r *http.Request, p auth.Principal, err error) {
+	switch bulkd.ErrorCode(err) {
+	case bulkd.EUNAUTHORIZED:
+		s.log.Warn("request refused", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path, "reason", err.Error())
+	case bulkd.EFORBIDDEN:
+		s.log.Info("request forbidden", "remote", r.RemoteAddr, "method", r.Method, "path", r.URL.Path,
+			"tenant", p.Tenant, "subject", p.Subject, "reason", err.Error())
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,5 +220,61 @@ func TestAuth_RecordingsStayWithTheirTenant(t *testing.T) {
 				assert.NotContains(t, string(body), "RIFF", "no recording bytes leak")
 			}
 		})
+	}
+}
+
+// lockedBuffer is a log sink the daemon's goroutines may share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Secrets and the tokens made from them never reach the log, at any level,
+// whether a request is let in or turned away.
+func TestAuth_SecretsNeverLogged(t *testing.T) {
+	var logs lockedBuffer
+	cfg := testConfig(t, t.TempDir())
+	withAuth(t)(cfg)
+	d := daemon.New(cfg, hclog.New(&hclog.LoggerOptions{Output: &logs, Level: hclog.Trace}))
+	require.NoError(t, d.Open(context.Background()))
+	h := &harness{t: t, d: d, url: "http://" + d.Addr(), root: cfg.Watch.Root, data: cfg.DataDir}
+
+	future := time.Now().Add(time.Hour).Unix()
+	good := hs256(t, jwt.MapClaims{"tenant": "acme", "scope": "admin", "sub": "ann@acme.com", "exp": future})
+	expired := hs256(t, jwt.MapClaims{"tenant": "acme", "scope": "admin", "exp": time.Now().Add(-time.Hour).Unix()})
+	forged, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"tenant": "acme", "scope": "admin", "exp": future}).
+		SignedString([]byte("not-the-secret-but-just-as-long-as-it"))
+	require.NoError(t, err)
+	nearMiss := "acme-reader-but-wrong"
+	for _, hdr := range []map[string]string{
+		bearer("acme-reader"), bearer("globex-admin"), bearer(good), bearer(expired), bearer(forged), bearer(nearMiss),
+		{"auth": good}, {"Authorization": "Basic " + jwtSecret}, {"Authorization": "Bearer " + jwtSecret},
+	} {
+		for _, path := range []string{"/v1/jobs", "/v1/tenants/acme/agents", "/bulk-imports/users", "/wfm/aion/v1/schedules/event-imports/nope"} {
+			h.call("GET", path, hdr)
+		}
+	}
+	status, body, _ := h.postForm("/wfm/aion/v1/schedules/event-imports", good, "csv_file", "a.csv", []byte("not,the,header\n"),
+		map[string]string{"file_name": "a.csv", "time_zone": "UTC"})
+	require.Equal(t, http.StatusBadRequest, status, string(body))
+	require.NoError(t, d.Close())
+
+	out := logs.String()
+	assert.Contains(t, out, "request refused", "turned-away credentials are logged")
+	assert.Contains(t, out, "request forbidden", "a missing scope is logged")
+	for _, secret := range []string{jwtSecret, "acme-reader", "globex-admin", good, expired, forged, nearMiss} {
+		assert.NotContains(t, out, secret)
 	}
 }
