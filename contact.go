@@ -97,16 +97,17 @@ func (m Metadata) MarshalJSON() ([]byte, error) {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		for _, s := range []string{f.Name, f.Value} {
-			enc, err := json.Marshal(s)
-			if err != nil {
-				return nil, err
-			}
-			b.Write(enc)
-			if s == f.Name {
-				b.WriteByte(':')
-			}
+		name, err := json.Marshal(f.Name)
+		if err != nil {
+			return nil, err
 		}
+		value, err := json.Marshal(f.Value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(value)
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil

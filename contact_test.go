@@ -16,6 +16,7 @@ func TestMetadata_JSON(t *testing.T) {
 	}{
 		{bulkd.Metadata{}, `{}`},
 		{bulkd.Metadata{{Name: "z", Value: "1"}, {Name: "a", Value: `say "hi"`}}, `{"z":"1","a":"say \"hi\""}`},
+		{bulkd.Metadata{{Name: "same", Value: "same"}, {Name: "", Value: ""}}, `{"same":"same","":""}`},
 	} {
 		b, err := json.Marshal(tc.m)
 		require.NoError(t, err)
