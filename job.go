@@ -120,6 +120,8 @@ type JobFilter struct {
 	State  JobState
 	// Unfinished keeps only jobs in a state that is not final.
 	Unfinished bool
+	// ExternalID keeps only the job an API names by this id.
+	ExternalID string
 	Limit      int
 }
 

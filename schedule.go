@@ -4,7 +4,19 @@ import (
 	"context"
 	"slices"
 	"time"
+	_ "time/tzdata" // zones resolve the same on every machine, Windows included
 )
+
+// LoadZone loads an IANA time zone, as a schedule's time_zone (the API's
+// field, a tenant's setting) must be. "" and "Local" (whatever this machine
+// is set to) are not zones.
+func LoadZone(name string) (*time.Location, error) {
+	loc, err := time.LoadLocation(name)
+	if err != nil || name == "" || name == "Local" {
+		return nil, Errorf(EINVALID, "time zone %q is not an IANA time zone such as America/New_York or UTC", name)
+	}
+	return loc, nil
+}
 
 // DefaultDateFormat is the seed's default date_format.
 const DefaultDateFormat = "HH:mm yyyy-MM-dd"

@@ -11,12 +11,11 @@ import (
 	"github.com/bulkd/bulkd/pipeline/assist"
 )
 
-// assistRow is one row of the import-contacts answer: a created contact in
-// the seed's shape, or a failed row.
+// assistRow is a created contact in the import-contacts answer: its row,
+// then the contact in the seed's shape.
 type assistRow struct {
 	Row int `json:"row"`
 	*bulkd.AssistContact
-	Error string `json:"error,omitempty"`
 }
 
 // importAssistContacts is POST /agentassist/api/v1/public/{streamId}/contacts/import-contacts
@@ -62,8 +61,8 @@ func (s *Server) importAssistContacts(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	failed := map[int]string{}
-	if err := s.Jobs.RowFailures(r.Context(), j.ID, func(f bulkd.RowFailure) error { failed[f.Row] = f.Message; return nil }); err != nil {
+	failed, err := s.failedRows(r, j.ID)
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -75,7 +74,7 @@ func (s *Server) importAssistContacts(w http.ResponseWriter, r *http.Request) {
 			next++
 			continue
 		}
-		out = append(out, map[string]any{"row": row, "status": "FAILED", "error": failed[row]})
+		out = append(out, map[string]any{"row": row, "status": "FAILED", "error": failed[row].Message})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

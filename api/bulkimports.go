@@ -78,17 +78,10 @@ func viewImport(j *bulkd.Job) bulkImport {
 
 // bulkImportError renders err as {code, message, description, fields}.
 func (s *Server) bulkImportError(w http.ResponseWriter, r *http.Request, err error) {
-	status, ok := map[string]int{
-		bulkd.EINVALID: http.StatusBadRequest, bulkd.EUNAUTHORIZED: http.StatusUnauthorized, bulkd.EFORBIDDEN: http.StatusForbidden,
-		bulkd.ENOTFOUND: http.StatusNotFound, bulkd.ECONFLICT: http.StatusConflict, EUNSUPPORTED: http.StatusUnsupportedMediaType,
-		ETOOLARGE: http.StatusRequestEntityTooLarge,
-	}[bulkd.ErrorCode(err)]
-	if !ok {
+	status := errorStatus(w, err)
+	if status == 0 {
 		s.Error(w, r, err)
 		return
-	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="bulkd"`)
 	}
 	fields := []map[string]string{}
 	var fe *fieldError
@@ -220,8 +213,8 @@ func (s *Server) getBulkImportRecords(w http.ResponseWriter, r *http.Request) {
 		s.bulkImportError(w, r, err)
 		return
 	}
-	failed := map[int]bulkd.RowFailure{}
-	if err := s.Jobs.RowFailures(r.Context(), j.ID, func(f bulkd.RowFailure) error { failed[f.Row] = f; return nil }); err != nil {
+	failed, err := s.failedRows(r, j.ID)
+	if err != nil {
 		s.Error(w, r, err)
 		return
 	}

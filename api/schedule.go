@@ -18,19 +18,17 @@ import (
 	"github.com/google/uuid"
 )
 
-// The schedule event import API's error codes and messages, from the seed.
-var wfmErrors = map[string]struct {
-	status        int
-	code, message string
-}{
-	bulkd.EINVALID:      {http.StatusBadRequest, "1580028", "The CSV template is incorrect."},
-	bulkd.EUNAUTHORIZED: {http.StatusUnauthorized, "1580005", "Invalid authentication."},
-	bulkd.EFORBIDDEN:    {http.StatusForbidden, "", "Insufficient permissions to perform this operation."},
-	bulkd.ENOTFOUND:     {http.StatusNotFound, "1580001", "Not found."},
-	bulkd.ECONFLICT:     {http.StatusConflict, "1580026", "Another event import is already in progress. Please try again later."},
-	ETOOLARGE:           {http.StatusRequestEntityTooLarge, "1580047", "The uploaded file exceeds the maximum allowed size of 5 MB."},
-	EUNSUPPORTED:        {http.StatusUnsupportedMediaType, "1580027", "Unsupported Media Type."},
-	ERATELIMITED:        {http.StatusTooManyRequests, "", "Rate limit exceeded. Please retry later."},
+// The schedule event import API's error codes and messages, from the seed;
+// the status is statusOf's.
+var wfmErrors = map[string]struct{ code, message string }{
+	bulkd.EINVALID:      {"1580028", "The CSV template is incorrect."},
+	bulkd.EUNAUTHORIZED: {"1580005", "Invalid authentication."},
+	bulkd.EFORBIDDEN:    {"", "Insufficient permissions to perform this operation."},
+	bulkd.ENOTFOUND:     {"1580001", "Not found."},
+	bulkd.ECONFLICT:     {"1580026", "Another event import is already in progress. Please try again later."},
+	ETOOLARGE:           {"1580047", "The uploaded file exceeds the maximum allowed size of 5 MB."},
+	EUNSUPPORTED:        {"1580027", "Unsupported Media Type."},
+	ERATELIMITED:        {"", "Rate limit exceeded. Please retry later."},
 }
 
 // ERATELIMITED is a request over its tenant's rate (429).
@@ -46,14 +44,12 @@ const eventImports = "/wfm/aion/v1/schedules/event-imports"
 // description being bulkd's own explanation.
 func (s *Server) wfmError(w http.ResponseWriter, r *http.Request, err error) {
 	e, ok := wfmErrors[bulkd.ErrorCode(err)]
-	if !ok {
+	status := errorStatus(w, err)
+	if !ok || status == 0 {
 		s.Error(w, r, err)
 		return
 	}
-	if e.status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="bulkd"`)
-	}
-	writeJSON(w, e.status, map[string]string{"code": e.code, "message": e.message, "description": err.Error()})
+	writeJSON(w, status, map[string]string{"code": e.code, "message": e.message, "description": err.Error()})
 }
 
 // importSchedule is POST /wfm/aion/v1/schedules/event-imports: it checks the
@@ -139,7 +135,7 @@ func checkScheduleForm(rc *received) error {
 	case form["time_zone"] == "":
 		return bulkd.Errorf(bulkd.EINVALID, "the time_zone field is required (an IANA time zone such as America/New_York)")
 	}
-	if _, err := schedule.LoadZone(form["time_zone"]); err != nil {
+	if _, err := bulkd.LoadZone(form["time_zone"]); err != nil {
 		return err
 	}
 	if form["date_format"] == "" {
@@ -172,16 +168,18 @@ func (s *Server) allow(tenant string) bool {
 // scheduleJob finds the schedule import with this UUID: the tenant's, or
 // any tenant's when tenant is "" (a signed link names no tenant).
 func (s *Server) scheduleJob(r *http.Request, tenant, id string) (*bulkd.Job, error) {
-	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: tenant, Kind: bulkd.KindSchedule, Limit: 1 << 20})
-	if err != nil {
+	var jobs []*bulkd.Job
+	var err error
+	if id != "" { // "" would filter nothing
+		jobs, err = s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: tenant, Kind: bulkd.KindSchedule, ExternalID: id, Limit: 1})
+	}
+	switch {
+	case err != nil:
 		return nil, err
+	case len(jobs) == 0:
+		return nil, bulkd.Errorf(bulkd.ENOTFOUND, "no schedule event import %q for this account", id)
 	}
-	for _, j := range jobs {
-		if j.ExternalID == id && id != "" {
-			return j, nil
-		}
-	}
-	return nil, bulkd.Errorf(bulkd.ENOTFOUND, "no schedule event import %q for this account", id)
+	return jobs[0], nil
 }
 
 // importStatus maps a job's state to the seed's status.
@@ -209,7 +207,7 @@ func (s *Server) getScheduleImport(w http.ResponseWriter, r *http.Request) {
 	if out["status"] == "IMPORTED_WITH_ERRORS" {
 		exp := s.now().Add(reportLinkTTL).UTC().Truncate(time.Second)
 		out["error_report_url"] = fmt.Sprintf("%s://%s%s/%s/errors.csv?expires=%d&signature=%s",
-			scheme(r), r.Host, eventImports, j.ExternalID, exp.Unix(), s.sign(j.ExternalID, exp.Unix()))
+			scheme(r), r.Host, eventImports, j.ExternalID, exp.Unix(), hex.EncodeToString(s.sign(j.ExternalID, exp.Unix())))
 		out["error_report_expires_at"] = exp.Format(time.RFC3339)
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -223,10 +221,10 @@ func scheme(r *http.Request) string {
 }
 
 // sign returns the HMAC-SHA256 of an import id and an expiry.
-func (s *Server) sign(id string, expires int64) string {
+func (s *Server) sign(id string, expires int64) []byte {
 	m := hmac.New(sha256.New, s.signKey)
 	fmt.Fprintf(m, "%s\n%d", id, expires)
-	return hex.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
 }
 
 // getScheduleReport serves a signed error report link: no token needed,
@@ -235,9 +233,8 @@ func (s *Server) getScheduleReport(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	exp, err := strconv.ParseInt(r.URL.Query().Get("expires"), 10, 64)
 	sig, _ := hex.DecodeString(r.URL.Query().Get("signature"))
-	want, _ := hex.DecodeString(s.sign(id, exp))
 	switch {
-	case err != nil || !hmac.Equal(sig, want):
+	case err != nil || !hmac.Equal(sig, s.sign(id, exp)):
 		s.Error(w, r, bulkd.Errorf(bulkd.EFORBIDDEN, "the link is not valid: ask for the import's status for a fresh one"))
 		return
 	case s.now().Unix() > exp:

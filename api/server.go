@@ -1,7 +1,9 @@
-// Package api serves bulkd's HTTP interface: /healthz and the /v1 status API
-// (jobs, error reports, imported records). Handlers translate domain errors
-// into HTTP status codes in one place (Error) and render every error as
-// {"code":…, "message":…}.
+// Package api serves bulkd's HTTP interface: /healthz, the /v1 status API
+// (jobs, error reports, imported records) and the import doors shaped like
+// the seeds' APIs. Domain error codes map to HTTP statuses in one place
+// (statusOf); each API renders them in its own shape: {"code","message"} by
+// Error, the WFM seed's by wfmError, the bulk-imports API's by
+// bulkImportError.
 package api
 
 import (
@@ -243,6 +245,14 @@ func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, j *bulkd.Jo
 	}
 }
 
+// failedRows returns a job's failed rows by row number, for answers that
+// walk every row in order.
+func (s *Server) failedRows(r *http.Request, jobID uint64) (map[int]bulkd.RowFailure, error) {
+	failed := map[int]bulkd.RowFailure{}
+	err := s.Jobs.RowFailures(r.Context(), jobID, func(f bulkd.RowFailure) error { failed[f.Row] = f; return nil })
+	return failed, err
+}
+
 func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
 	agents, err := s.Agents.Agents(r.Context(), r.PathValue("tenant"))
 	if err != nil {
@@ -252,28 +262,38 @@ func (s *Server) listAgents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"agents": agents})
 }
 
-// Error renders err as {"code","message"} with the status its code maps to.
-func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
-	code := bulkd.ErrorCode(err)
-	status := map[string]int{
-		bulkd.ENOTFOUND:     http.StatusNotFound,
-		bulkd.EINVALID:      http.StatusBadRequest,
-		bulkd.ECONFLICT:     http.StatusConflict,
-		ETOOLARGE:           http.StatusRequestEntityTooLarge,
-		EUNSUPPORTED:        http.StatusUnsupportedMediaType,
-		bulkd.EUNAUTHORIZED: http.StatusUnauthorized,
-		bulkd.EFORBIDDEN:    http.StatusForbidden,
-		ERATELIMITED:        http.StatusTooManyRequests,
-	}[code]
+// statusOf is the HTTP status each error code answers with; every error
+// shape (ours, the WFM seed's, the bulk-imports API's) takes it from here.
+var statusOf = map[string]int{
+	bulkd.ENOTFOUND:     http.StatusNotFound,
+	bulkd.EINVALID:      http.StatusBadRequest,
+	bulkd.ECONFLICT:     http.StatusConflict,
+	ETOOLARGE:           http.StatusRequestEntityTooLarge,
+	EUNSUPPORTED:        http.StatusUnsupportedMediaType,
+	bulkd.EUNAUTHORIZED: http.StatusUnauthorized,
+	bulkd.EFORBIDDEN:    http.StatusForbidden,
+	ERATELIMITED:        http.StatusTooManyRequests,
+}
+
+// errorStatus returns err's HTTP status, 0 for an error with no code (a
+// fault), and sets the headers that status calls for.
+func errorStatus(w http.ResponseWriter, err error) int {
+	status := statusOf[bulkd.ErrorCode(err)]
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="bulkd"`)
 	}
-	msg := err.Error()
+	return status
+}
+
+// Error renders err as {"code","message"} with the status its code maps to;
+// a fault is logged and answered 500 without its details.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	status, msg := errorStatus(w, err), err.Error()
 	if status == 0 {
 		status, msg = http.StatusInternalServerError, "internal error"
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 	}
-	writeJSON(w, status, &bulkd.Error{Code: code, Message: msg})
+	writeJSON(w, status, &bulkd.Error{Code: bulkd.ErrorCode(err), Message: msg})
 }
 
 // guard authenticates a request, hides other tenants' paths (404, as for a

@@ -177,7 +177,7 @@ func partName(p *multipart.Part) string {
 // safeName turns a part's file name into a plain file name.
 func safeName(name string) (string, bool) {
 	name = filepath.Base(strings.ReplaceAll(name, `\`, "/"))
-	return name, name != "" && name != "." && name != ".." && name != "/" && !strings.ContainsRune(name, 0)
+	return name, pipeline.PlainName(name)
 }
 
 // requireType answers 415 unless the request's Content-Type is want.

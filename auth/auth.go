@@ -38,6 +38,15 @@ func (p Principal) AllTenants() bool { return p.open }
 // unless bulkd is open (loopback, no credentials configured).
 func (p Principal) Sees(tenant string) bool { return p.AllTenants() || tenant == p.Tenant }
 
+// scopeSet is the set of scopes list names.
+func scopeSet(list []string) map[string]bool {
+	set := make(map[string]bool, len(list))
+	for _, s := range list {
+		set[s] = true
+	}
+	return set
+}
+
 type ctxKey struct{}
 
 // NewContext returns ctx carrying p.
@@ -83,11 +92,7 @@ func New(cfg *config.Config, getenv func(string) string) (*Authenticator, error)
 			if _, dup := a.tokens[sum]; dup {
 				return nil, fmt.Errorf("tenant %q: the token in %s is also another token's: tokens must differ", t.Name, tok.SecretEnv)
 			}
-			p := Principal{Tenant: t.Name, Subject: "token", scopes: map[string]bool{}}
-			for _, s := range tok.Scopes {
-				p.scopes[s] = true
-			}
-			a.tokens[sum] = p
+			a.tokens[sum] = Principal{Tenant: t.Name, Subject: "token", scopes: scopeSet(tok.Scopes)}
 		}
 	}
 	return a, nil
@@ -113,7 +118,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 		if !config.ValidTenant(t) {
 			return Principal{}, bulkd.Errorf(bulkd.EINVALID, "X-Tenant %q is not a tenant name ([A-Za-z0-9._-]+)", t)
 		}
-		return Principal{Tenant: t, Subject: r.Header.Get("X-User"), scopes: map[string]bool{bulkd.ScopeAdmin: true}, open: true}, nil
+		return Principal{Tenant: t, Subject: r.Header.Get("X-User"), scopes: scopeSet([]string{bulkd.ScopeAdmin}), open: true}, nil
 	}
 	raw := bearer(r)
 	if raw == "" {
@@ -164,9 +169,5 @@ func (a *Authenticator) parseJWT(raw string) (Principal, error) {
 	case !config.ValidTenant(c.Tenant):
 		return Principal{}, bulkd.Errorf(bulkd.EUNAUTHORIZED, "invalid credentials: the token names no valid tenant")
 	}
-	p := Principal{Tenant: c.Tenant, Subject: c.Subject, scopes: map[string]bool{}}
-	for _, s := range strings.Fields(c.Scope) {
-		p.scopes[s] = true
-	}
-	return p, nil
+	return Principal{Tenant: c.Tenant, Subject: c.Subject, scopes: scopeSet(strings.Fields(c.Scope))}, nil
 }

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -288,9 +287,9 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 		}
 		seen[t.Name] = true
 		if t.TimeZone != "" {
-			loc, err := time.LoadLocation(t.TimeZone)
-			if err != nil || t.TimeZone == "Local" {
-				bad(t.TimeZoneRange, "Invalid time zone", fmt.Sprintf("tenant %q: time_zone = %q is not an IANA time zone such as \"America/New_York\" or \"UTC\".", t.Name, t.TimeZone))
+			loc, err := bulkd.LoadZone(t.TimeZone)
+			if err != nil {
+				bad(t.TimeZoneRange, "Invalid time zone", fmt.Sprintf("tenant %q: time_zone: %v.", t.Name, err))
 			}
 			t.Location = loc
 		}

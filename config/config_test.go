@@ -68,6 +68,9 @@ func TestLoad_Errors(t *testing.T) {
 			want: "bulkd.hcl:4:14: No scopes"},
 		{name: "bad JWT variable", src: "auth {\n  jwt_secret_env = \"a b\"\n}\n",
 			want: "bulkd.hcl:2:20: Invalid variable name: auth.jwt_secret_env"},
+		{name: "unknown time zone", src: "tenant \"a\" {\n  time_zone = \"Mars/Base\"\n}\n",
+			want: "bulkd.hcl:2:15: Invalid time zone: tenant \"a\": time_zone: time zone \"Mars/Base\" is not an IANA time zone"},
+		{name: "this machine's zone", src: "tenant \"a\" {\n  time_zone = \"Local\"\n}\n", want: "bulkd.hcl:2:15: Invalid time zone"},
 		{name: "missing file", file: "no/such/file.hcl", want: "Cannot read config"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

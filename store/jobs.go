@@ -62,7 +62,8 @@ func (s *Store) Jobs(ctx context.Context, f bulkd.JobFilter) ([]*bulkd.Job, erro
 				return fmt.Errorf("decode job %d: %w", btoi(k), err)
 			}
 			if (f.Tenant != "" && j.Tenant != f.Tenant) || (f.Kind != "" && j.Kind != f.Kind) ||
-				(f.State != "" && j.State != f.State) || (f.Unfinished && j.State.Final()) {
+				(f.State != "" && j.State != f.State) || (f.Unfinished && j.State.Final()) ||
+				(f.ExternalID != "" && j.ExternalID != f.ExternalID) {
 				continue
 			}
 			out = append(out, &j)

@@ -129,20 +129,21 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	return b.Put(key, buf)
 }
 
-// tenantBucket returns the tenant's bucket (nil when it has none and create
-// is false).
 // forJob calls fn with each record job imported into b (keyed by
 // bulkd.RowID, so they are one key range), in row order.
 func forJob(b *bolt.Bucket, jobID uint64, fn func(id uint64, row int, v []byte) error) error {
 	c, end := b.Cursor(), bulkd.RowID(jobID+1, 0)
 	for k, v := c.Seek(itob(bulkd.RowID(jobID, 0))); k != nil && btoi(k) < end; k, v = c.Next() {
-		if err := fn(btoi(k), int(btoi(k)&(1<<bulkd.RowBits-1)), v); err != nil {
+		id := btoi(k)
+		if err := fn(id, int(id&bulkd.MaxRows), v); err != nil { // the row is the id's low RowBits
 			return err
 		}
 	}
 	return nil
 }
 
+// tenantBucket returns the tenant's bucket (nil when it has none and create
+// is false).
 func tenantBucket(tx *bolt.Tx, tenant string, create bool) (*bolt.Bucket, error) {
 	tenants := tx.Bucket(bucketTenants)
 	if tb := tenants.Bucket([]byte(tenant)); tb != nil || !create {

@@ -45,7 +45,7 @@ func TestStore_Jobs(t *testing.T) {
 	g1 := mustJob(t, s, "globex", bulkd.KindAgents)
 	a2 := mustJob(t, s, "acme", bulkd.KindContacts)
 	assert.Equal(t, []uint64{1, 2, 3}, []uint64{a1.ID, g1.ID, a2.ID})
-	_, err := s.UpdateJob(ctx, a1.ID, func(j *bulkd.Job) error { j.State = bulkd.StateRunning; return nil })
+	_, err := s.UpdateJob(ctx, a1.ID, func(j *bulkd.Job) error { j.State, j.ExternalID = bulkd.StateRunning, "uuid-1"; return nil })
 	require.NoError(t, err)
 
 	for _, tc := range []struct {
@@ -58,6 +58,8 @@ func TestStore_Jobs(t *testing.T) {
 		{"kind", bulkd.JobFilter{Kind: bulkd.KindAgents}, []uint64{2, 1}},
 		{"state", bulkd.JobFilter{State: bulkd.StateRunning}, []uint64{1}},
 		{"limit", bulkd.JobFilter{Limit: 1}, []uint64{3}},
+		{"external id", bulkd.JobFilter{ExternalID: "uuid-1"}, []uint64{1}},
+		{"external id of another tenant", bulkd.JobFilter{Tenant: "globex", ExternalID: "uuid-1"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			jobs, err := s.Jobs(ctx, tc.f)

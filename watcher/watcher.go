@@ -14,7 +14,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/bulkd/bulkd/internal/fsx"
 	"os"
 	"path/filepath"
 	"slices"
@@ -22,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/fsnotify/fsnotify"
 	"github.com/hashicorp/go-hclog"
 )

@@ -92,7 +92,7 @@ func (im *Importer) settings(ctx context.Context, job *bulkd.Job) (*settings, er
 	t := im.tenant(job.Tenant)
 	s := &settings{loc: t.Location, dateFormat: t.DateFormat, eventTypes: t.EventTypes, agents: map[string]*bulkd.Agent{}}
 	if tz := job.Params[ParamTimeZone]; tz != "" {
-		loc, err := LoadZone(tz)
+		loc, err := bulkd.LoadZone(tz)
 		if err != nil {
 			return nil, err
 		}
@@ -112,15 +112,6 @@ func (im *Importer) settings(ctx context.Context, job *bulkd.Job) (*settings, er
 		s.agents[strings.ToLower(a.Email)] = a
 	}
 	return s, nil
-}
-
-// LoadZone loads an IANA time zone, as the API's time_zone must be.
-func LoadZone(name string) (*time.Location, error) {
-	loc, err := time.LoadLocation(name)
-	if err != nil || name == "" || name == "Local" {
-		return nil, pipeline.Invalid("time zone %q is not an IANA time zone such as America/New_York or UTC", name)
-	}
-	return loc, nil
 }
 
 // Import reads the job's file and stores its events.
