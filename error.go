@@ -3,6 +3,7 @@ package bulkd
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Error codes shared by every package. The HTTP layer maps them to status
@@ -57,4 +58,22 @@ func ErrorCode(err error) string {
 		return e.Code
 	}
 	return EINTERNAL
+}
+
+// MaxMessage is the most bytes of a job's stored error message: whatever a
+// file holds, a job record and every listing of jobs stay small.
+const MaxMessage = 1024
+
+// Truncate returns s cut to at most n bytes at a rune boundary, with "…"
+// marking the cut (within the n bytes).
+func Truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const mark = "…"
+	cut := max(n-len(mark), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + mark
 }

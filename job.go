@@ -13,6 +13,7 @@ type JobState string
 const (
 	StateQueued    JobState = "queued"
 	StateRunning   JobState = "running"
+	StatePaused    JobState = "paused"    // stopped by a lack of space or another transient I/O error; resumes by itself
 	StateSucceeded JobState = "succeeded" // every row imported
 	StatePartial   JobState = "partial"   // finished, some rows failed
 	StateFailed    JobState = "failed"    // nothing imported: bad header, over a limit, unreadable
@@ -21,7 +22,7 @@ const (
 )
 
 // JobStates lists every state in lifecycle order.
-var JobStates = []JobState{StateQueued, StateRunning, StateSucceeded, StatePartial, StateFailed, StateSkipped, StateCanceled}
+var JobStates = []JobState{StateQueued, StateRunning, StatePaused, StateSucceeded, StatePartial, StateFailed, StateSkipped, StateCanceled}
 
 // Final reports whether s is a state a job never leaves.
 func (s JobState) Final() bool {
@@ -91,6 +92,20 @@ type Job struct {
 	Delivered []string `json:"delivered,omitempty"`
 	// Header is the main file's header row, kept for the error report.
 	Header []string `json:"header,omitempty"`
+	// Stamp is the main file's size and mtime when the job first started.
+	// A file that differs at the end of the import was still being written
+	// when it was taken, and the job fails rather than report a truncated
+	// read as a success.
+	Stamp *FileStamp `json:"stamp,omitempty"`
+	// Discarded is set once the records of a failed job are removed, so
+	// that a failed job has imported nothing and a re-drop doubles nothing.
+	Discarded bool `json:"discarded,omitempty"`
+}
+
+// FileStamp is what a file looked like: its size and modification time.
+type FileStamp struct {
+	Size  int64     `json:"size"`
+	MTime time.Time `json:"mtime"`
 }
 
 // RowFailure is one row that was not imported: its 1-based data row number,
@@ -144,6 +159,11 @@ type JobStore interface {
 	// ImportedDigest returns the job that imported a file with this digest
 	// for this tenant and kind, if one did.
 	ImportedDigest(ctx context.Context, tenant string, kind Kind, sha256 string) (uint64, bool, error)
+	// DiscardRecords removes the records a job committed (contacts, assist
+	// contacts, schedule events: each job's are one key range) and marks it
+	// Discarded. Agents are updated in place, not owned by a job, and stay.
+	// It can be replayed.
+	DiscardRecords(ctx context.Context, id uint64) (*Job, error)
 	// PurgeJobs deletes final jobs that finished before cutoff and returns
 	// how many it deleted.
 	PurgeJobs(ctx context.Context, cutoff time.Time) (int, error)

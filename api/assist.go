@@ -26,7 +26,7 @@ type assistRow struct {
 // (status ACTIVE), each failed row as {row, status: FAILED, error}.
 func (s *Server) importAssistContacts(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	rc, err := s.receive(r, true, maxRealtimeBody, func(field, file string) (string, error) {
+	rc, err := s.receive(w, r, door{anyType: true, part: maxRealtimeBody, body: maxRealtimeBody + 1<<20, parts: 16}, func(field, file string) (string, error) {
 		if field != "result_file" {
 			return "", nil
 		}

@@ -66,7 +66,7 @@ func viewImport(j *bulkd.Job) bulkImport {
 		}
 	}
 	v.Status = map[bulkd.JobState]string{
-		bulkd.StateQueued: "QUEUED", bulkd.StateRunning: "IN_PROGRESS", bulkd.StateSucceeded: "COMPLETED",
+		bulkd.StateQueued: "QUEUED", bulkd.StateRunning: "IN_PROGRESS", bulkd.StatePaused: "IN_PROGRESS", bulkd.StateSucceeded: "COMPLETED",
 		bulkd.StatePartial: "COMPLETED_WITH_ERRORS", bulkd.StateFailed: "FAILED",
 		bulkd.StateSkipped:  "COMPLETED", // an identical file was imported already: nothing left to do
 		bulkd.StateCanceled: "CANCELED",
@@ -78,6 +78,7 @@ func viewImport(j *bulkd.Job) bulkImport {
 
 // bulkImportError renders err as {code, message, description, fields}.
 func (s *Server) bulkImportError(w http.ResponseWriter, r *http.Request, err error) {
+	err = asStorage(err)
 	status := errorStatus(w, err)
 	if status == 0 {
 		s.Error(w, r, err)
@@ -97,13 +98,13 @@ func (s *Server) bulkImportError(w http.ResponseWriter, r *http.Request, err err
 // an optional type; the agents import is queued and answered 202.
 func (s *Server) createBulkImport(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	rc, err := s.receive(r, false, maxAgentsFile, func(field, file string) (string, error) {
+	rc, err := s.receive(w, r, smallDoor(maxAgentsFile), func(field, file string) (string, error) {
 		if field != "file" {
 			return "", nil
 		}
 		name, ok := safeName(file)
 		if !ok || !strings.EqualFold(filepath.Ext(name), ".csv") {
-			return "", bulkd.Errorf(bulkd.EINVALID, "file %q is not a .csv file", file)
+			return "", bulkd.Errorf(bulkd.EINVALID, "file %s is not a .csv file", clip(file))
 		}
 		return name, nil
 	})

@@ -43,6 +43,7 @@ const eventImports = "/wfm/aion/v1/schedules/event-imports"
 // wfmError renders err the seed's way: {code, message, description}, the
 // description being bulkd's own explanation.
 func (s *Server) wfmError(w http.ResponseWriter, r *http.Request, err error) {
+	err = asStorage(err)
 	e, ok := wfmErrors[bulkd.ErrorCode(err)]
 	status := errorStatus(w, err)
 	if !ok || status == 0 {
@@ -63,8 +64,7 @@ func (s *Server) importSchedule(w http.ResponseWriter, r *http.Request) {
 	}
 	// The whole body is bounded too (parts other than csv_file are read as
 	// fields); above the 5 MB of csv_file, so that one still says 413.
-	r.Body = http.MaxBytesReader(w, r.Body, schedule.MaxBytes+1<<20)
-	rc, err := s.receive(r, false, schedule.MaxBytes, func(field, _ string) (string, error) {
+	rc, err := s.receive(w, r, smallDoor(schedule.MaxBytes), func(field, _ string) (string, error) {
 		if field == "csv_file" {
 			return partCSV, nil
 		}

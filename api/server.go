@@ -20,6 +20,7 @@ import (
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/auth"
 	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/hashicorp/go-hclog"
@@ -48,6 +49,8 @@ type Deps struct {
 	Schedule bulkd.ScheduleStore
 	Tenant   func(name string) *config.Tenant
 	Assist   bulkd.AssistStore
+	// Limits bound requests' bodies.
+	Limits Limits
 }
 
 // Server holds the handlers' dependencies.
@@ -114,7 +117,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	return mux
+	return s.minRate(mux)
 }
 
 // jobView is a job as the status API shows it.
@@ -160,7 +163,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		f.Tenant = p.Tenant
 	}
 	if f.State != "" && !validState(f.State) {
-		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "state %q is not one of queued, running, succeeded, partial, failed, skipped", f.State))
+		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "state %s is not one of queued, running, paused, succeeded, partial, failed, skipped, canceled", clip(string(f.State))))
 		return
 	}
 	if k := q.Get("kind"); k != "" {
@@ -273,14 +276,36 @@ var statusOf = map[string]int{
 	bulkd.EUNAUTHORIZED: http.StatusUnauthorized,
 	bulkd.EFORBIDDEN:    http.StatusForbidden,
 	ERATELIMITED:        http.StatusTooManyRequests,
+	ENOSPACE:            http.StatusInsufficientStorage,
+	ETOOSLOW:            http.StatusRequestTimeout,
+}
+
+// ENOSPACE is a request bulkd cannot take because its disk is full (507,
+// with Retry-After): nothing of it was kept, so sending it again later is
+// safe.
+const ENOSPACE = "insufficient_storage"
+
+// retryAfterFull is the Retry-After, in seconds, of a 507.
+const retryAfterFull = "60"
+
+// asStorage turns a fault caused by a full disk into ENOSPACE, so that
+// every door answers it 507 rather than 400 or 500.
+func asStorage(err error) error {
+	if !fsx.NoSpace(err) { // a *bulkd.Error wraps nothing, so it is never one
+		return err
+	}
+	return bulkd.Errorf(ENOSPACE, "bulkd's disk is full, so the request was not kept: try again later (%v)", err)
 }
 
 // errorStatus returns err's HTTP status, 0 for an error with no code (a
 // fault), and sets the headers that status calls for.
 func errorStatus(w http.ResponseWriter, err error) int {
 	status := statusOf[bulkd.ErrorCode(err)]
-	if status == http.StatusUnauthorized {
+	switch status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="bulkd"`)
+	case http.StatusInsufficientStorage:
+		w.Header().Set("Retry-After", retryAfterFull)
 	}
 	return status
 }
@@ -288,6 +313,7 @@ func errorStatus(w http.ResponseWriter, err error) int {
 // Error renders err as {"code","message"} with the status its code maps to;
 // a fault is logged and answered 500 without its details.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	err = asStorage(err)
 	status, msg := errorStatus(w, err), err.Error()
 	if status == 0 {
 		status, msg = http.StatusInternalServerError, "internal error"

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -64,38 +65,59 @@ const maxField = 1024
 // "" for a field, or an error that refuses the request.
 type fileNamer func(field, file string) (string, error)
 
+// door is what one multipart door accepts. Zero limits take the server's
+// configured ones (Limits): the contacts upload, whose recordings can be
+// large, uses those; the other doors take a few small parts.
+type door struct {
+	anyType bool  // any Content-Type with a boundary is multipart (the assist seed's curl sends application/json with one)
+	part    int64 // bytes of one file part
+	body    int64 // bytes of the whole request
+	parts   int   // parts, files and fields together
+}
+
+// smallDoor is a door for one small file and a few fields.
+func smallDoor(part int64) door { return door{part: part, body: part + 1<<20, parts: 16} }
+
 // receive streams r's multipart body: the parts nameFile names are saved
-// (synced: an upload may be answered before it is imported), at most limit
-// bytes each (0: no limit; more is ETOOLARGE), the others kept as fields of
-// at most maxField bytes. With anyType any Content-Type carrying a boundary
-// is read as multipart (the assist seed's curl sends application/json with
-// one). The caller removes dir; on error receive has.
-func (s *Server) receive(r *http.Request, anyType bool, limit int64, nameFile fileNamer) (*received, error) {
+// (synced: an upload may be answered before it is imported), the others
+// kept as fields of at most maxField bytes, all within d's limits (more is
+// ETOOLARGE; a body slower than Limits.MinBodyRate is ETOOSLOW). The
+// caller removes dir; on error receive has.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, d door, nameFile fileNamer) (*received, error) {
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if params["boundary"] == "" || !anyType && mt != "multipart/form-data" {
-		return nil, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be multipart/form-data, not %q", mt)
+	if params["boundary"] == "" || !d.anyType && mt != "multipart/form-data" {
+		return nil, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be multipart/form-data, not %s", clip(mt))
+	}
+	lim := s.Limits.WithDefaults()
+	d.part, d.body, d.parts = cmp.Or(d.part, lim.MaxPartBytes), cmp.Or(d.body, lim.MaxBodyBytes), cmp.Or(d.parts, lim.MaxParts)
+	if r.ContentLength > d.body {
+		return nil, bulkd.Errorf(ETOOLARGE, "the request is %d bytes, over the %d bytes this endpoint takes", r.ContentLength, d.body)
 	}
 	dir, err := s.uploadDir()
 	if err != nil {
 		return nil, err
 	}
 	rc := &received{dir: dir, fields: map[string]string{}}
-	if err := rc.read(multipart.NewReader(r.Body, params["boundary"]), limit, nameFile); err != nil {
+	body := http.MaxBytesReader(w, r.Body, d.body)
+	if err := rc.read(multipart.NewReader(body, params["boundary"]), d, nameFile); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
 	return rc, nil
 }
 
-func (rc *received) read(mr *multipart.Reader, limit int64, nameFile fileNamer) error {
+func (rc *received) read(mr *multipart.Reader, d door, nameFile fileNamer) error {
 	seen := map[string]bool{}
-	for {
+	for n := 1; ; n++ {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return bulkd.Errorf(bulkd.EINVALID, "read multipart body: %v", err)
+			return bodyError(err, d, "read multipart body")
+		}
+		if n > d.parts {
+			return bulkd.Errorf(ETOOLARGE, "the request has more than %d parts", d.parts)
 		}
 		field := partName(part)
 		name, err := nameFile(field, part.FileName())
@@ -106,36 +128,33 @@ func (rc *received) read(mr *multipart.Reader, limit int64, nameFile fileNamer) 
 			b, err := io.ReadAll(io.LimitReader(part, maxField+1))
 			switch {
 			case err != nil:
-				return bulkd.Errorf(bulkd.EINVALID, "read %s: %v", field, err)
+				return bodyError(err, d, "read "+clip(field))
 			case len(b) > maxField:
-				return bulkd.Errorf(bulkd.EINVALID, "the field %s is over %d bytes", field, maxField)
+				return bulkd.Errorf(bulkd.EINVALID, "the field %s is over %d bytes", clip(field), maxField)
 			}
 			rc.fields[field] = strings.TrimSpace(string(b))
 			continue
 		}
 		if seen[name] {
-			return bulkd.Errorf(bulkd.EINVALID, "two parts are named %s", name)
+			return bulkd.Errorf(bulkd.EINVALID, "two parts are named %s", clip(name))
 		}
 		seen[name] = true
-		if err := saveFile(filepath.Join(rc.dir, name), part, limit); err != nil {
+		if err := saveFile(filepath.Join(rc.dir, name), part, d); err != nil {
 			return &fieldError{field, err}
 		}
 		rc.files = append(rc.files, name)
 	}
 }
 
-// saveFile writes r to path and syncs it; with limit > 0, more than limit
-// bytes is ETOOLARGE (one byte past it is read to tell: a file cut short
-// would import as if it were whole).
-func saveFile(path string, r io.Reader, limit int64) error {
-	if limit > 0 {
-		r = io.LimitReader(r, limit+1)
-	}
+// saveFile writes r to path and syncs it; more than d.part bytes is
+// ETOOLARGE (one byte past it is read to tell: a file cut short would
+// import as if it were whole).
+func saveFile(path string, r io.Reader, d door) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	n, err := io.Copy(f, r)
+	n, err := io.Copy(f, io.LimitReader(r, d.part+1))
 	if err == nil {
 		err = f.Sync()
 	}
@@ -144,12 +163,31 @@ func saveFile(path string, r io.Reader, limit int64) error {
 	}
 	switch {
 	case err != nil:
-		return bulkd.Errorf(bulkd.EINVALID, "read the file: %v", err)
-	case limit > 0 && n > limit:
-		return bulkd.Errorf(ETOOLARGE, "the file is over %d bytes", limit)
+		return bodyError(err, d, "read the file")
+	case n > d.part:
+		return bulkd.Errorf(ETOOLARGE, "the file is over %d bytes", d.part)
 	}
 	return nil
 }
+
+// bodyError says why reading a request body failed: too large, too slow,
+// a full disk, or a malformed body.
+func bodyError(err error, d door, what string) error {
+	var mbe *http.MaxBytesError
+	var be *bulkd.Error
+	switch {
+	case errors.As(err, &mbe):
+		return bulkd.Errorf(ETOOLARGE, "the request is over %d bytes", d.body)
+	case errors.As(err, &be):
+		return be // too slow
+	case fsx.NoSpace(err):
+		return asStorage(err)
+	}
+	return bulkd.Errorf(bulkd.EINVALID, "%s: %v", what, err)
+}
+
+// clip cuts a name the client sent for quoting in a message.
+func clip(s string) string { return fmt.Sprintf("%q", bulkd.Truncate(s, 64)) }
 
 // fieldError is an error about one request field (the bulk-imports API
 // names it in its answer).
@@ -183,7 +221,7 @@ func safeName(name string) (string, bool) {
 // requireType answers 415 unless the request's Content-Type is want.
 func (s *Server) requireType(w http.ResponseWriter, r *http.Request, want string) bool {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != want {
-		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be %s, not %q", want, mt))
+		s.Error(w, r, bulkd.Errorf(EUNSUPPORTED, "Content-Type must be %s, not %s", want, clip(mt)))
 		return false
 	}
 	return true
@@ -193,10 +231,10 @@ func (s *Server) requireType(w http.ResponseWriter, r *http.Request, want string
 // JSON or ZIP) plus recordings, streamed to disk part by part.
 func (s *Server) uploadContacts(w http.ResponseWriter, r *http.Request) {
 	t := principal(r).Tenant
-	rc, err := s.receive(r, false, 0, func(field, file string) (string, error) {
+	rc, err := s.receive(w, r, door{}, func(field, file string) (string, error) {
 		name, ok := safeName(file)
 		if !ok {
-			return "", bulkd.Errorf(bulkd.EINVALID, "part %q has no file name: each part's file name is the key the metadata references", field)
+			return "", bulkd.Errorf(bulkd.EINVALID, "part %s has no file name: each part's file name is the key the metadata references", clip(field))
 		}
 		return name, nil
 	})
@@ -321,12 +359,7 @@ func (s *Server) importRealtime(w http.ResponseWriter, r *http.Request) {
 	body := bufio.NewReader(http.MaxBytesReader(w, r.Body, maxRealtimeBody))
 	first := firstNonSpace(body)
 	if err := fsx.CopyTo(filepath.Join(dir, "contacts.json"), body); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			s.Error(w, r, bulkd.Errorf(ETOOLARGE, "the request is over %d bytes", maxRealtimeBody))
-			return
-		}
-		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read body: %v", err))
+		s.Error(w, r, bodyError(err, door{body: maxRealtimeBody}, "read body"))
 		return
 	}
 	j, ok := s.claimAndWait(w, r, pipeline.Claim{
@@ -381,13 +414,14 @@ func (s *Server) putRecording(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, loc)
-	if err := fsx.CopyTo(path, r.Body); err != nil {
-		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "read body: %v", err))
+	part := s.Limits.WithDefaults().MaxPartBytes
+	if err := fsx.CopyTo(path, http.MaxBytesReader(w, r.Body, part)); err != nil {
+		s.Error(w, r, bodyError(err, door{body: part}, "read body"))
 		return
 	}
 	b, err := s.Media.Ingest(path, loc)
 	if err != nil {
-		s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "%v", err))
+		s.Error(w, r, bodyError(err, door{body: part}, "store the recording"))
 		return
 	}
 	if err := s.Media.Sync(); err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/pipeline/csvio"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -33,6 +34,7 @@ type Config struct {
 	Auth      *Auth      `hcl:"auth,block"`
 	Watch     *Watch     `hcl:"watch,block"`
 	Retention *Retention `hcl:"retention,block"`
+	Limits    *Limits    `hcl:"limits,block"`
 	Tenants   []*Tenant  `hcl:"tenant,block"`
 
 	DataDirRange   hcl.Range `hcl:"data_dir,attr_value_range"`
@@ -90,6 +92,34 @@ type Retention struct {
 	JobsDur, ArchivesDur time.Duration
 }
 
+// Limits bound every input. Unset (or 0) is the default, given in the
+// README's limits table; a negative value is an error.
+type Limits struct {
+	// MaxRecordBytes bounds one CSV record (or one JSON contact), and
+	// MaxColumns a CSV header's columns.
+	MaxRecordBytes int `hcl:"max_record_bytes,optional"`
+	MaxColumns     int `hcl:"max_columns,optional"`
+	// ZipMaxBytes, ZipMaxEntries and ZipMaxRatio bound what a job's ZIPs
+	// unpack to: bytes written, files, and unpacked over packed size.
+	ZipMaxBytes   int64 `hcl:"zip_max_bytes,optional"`
+	ZipMaxEntries int   `hcl:"zip_max_entries,optional"`
+	ZipMaxRatio   int64 `hcl:"zip_max_ratio,optional"`
+	// UploadMaxFileBytes, UploadMaxBytes and UploadMaxParts bound a
+	// contacts upload: one file (a recording), the whole request, its parts.
+	UploadMaxFileBytes int64 `hcl:"upload_max_file_bytes,optional"`
+	UploadMaxBytes     int64 `hcl:"upload_max_bytes,optional"`
+	UploadMaxParts     int   `hcl:"upload_max_parts,optional"`
+	// MinBodyRate (bytes a second) and BodyGrace: a request body slower
+	// than the rate on average, once the grace has passed, is cut off.
+	MinBodyRate int64  `hcl:"min_body_rate,optional"`
+	BodyGrace   string `hcl:"body_grace,optional"`
+
+	DefRange       hcl.Range `hcl:",def_range"`
+	BodyGraceRange hcl.Range `hcl:"body_grace,attr_value_range"`
+
+	BodyGraceDur time.Duration
+}
+
 // Tenant declares a tenant; tenants are also discovered as folders.
 type Tenant struct {
 	Name   string   `hcl:"name,label"`
@@ -102,7 +132,12 @@ type Tenant struct {
 	// RequestsPerMinute caps the tenant's schedule event import requests
 	// (429 beyond it).
 	RequestsPerMinute int `hcl:"requests_per_minute,optional"`
+	// Encoding is the text encoding of the tenant's CSV and JSON files
+	// (one of csvio.Encodings; UTF-8 by default). Real-time JSON is UTF-8
+	// whatever it says (RFC 8259).
+	Encoding string `hcl:"encoding,optional"`
 
+	EncodingRange   hcl.Range `hcl:"encoding,attr_value_range"`
 	NameRange       hcl.Range `hcl:"name,label_range"`
 	TimeZoneRange   hcl.Range `hcl:"time_zone,attr_value_range"`
 	DateFormatRange hcl.Range `hcl:"date_format,attr_value_range"`
@@ -168,6 +203,7 @@ func Default() *Config {
 		HTTP:      &HTTP{Listen: "127.0.0.1:8765"},
 		Watch:     &Watch{Settle: "2s", Rescan: "30s", MediaWait: "5m"},
 		Retention: &Retention{Jobs: "480h", Archives: "168h"},
+		Limits:    &Limits{BodyGrace: "30s"},
 	}
 }
 
@@ -194,7 +230,7 @@ func Load(path string) (*Config, hcl.Diagnostics, map[string]*hcl.File) {
 		// decoding onto the defaults keeps them. Blocks are decoded onto
 		// fresh structs, then their defaults filled in by finish.
 		def := Default()
-		cfg.HTTP, cfg.Watch, cfg.Retention = nil, nil, nil
+		cfg.HTTP, cfg.Watch, cfg.Retention, cfg.Limits = nil, nil, nil, nil
 		if diags := gohcl.DecodeBody(file.Body, nil, cfg); diags.HasErrors() {
 			return nil, diags, parser.Files()
 		}
@@ -225,6 +261,11 @@ func fillBlocks(cfg, def *Config) {
 		orDefault(&cfg.Watch.Settle, def.Watch.Settle)
 		orDefault(&cfg.Watch.Rescan, def.Watch.Rescan)
 		orDefault(&cfg.Watch.MediaWait, def.Watch.MediaWait)
+	}
+	if cfg.Limits == nil {
+		cfg.Limits = def.Limits
+	} else {
+		orDefault(&cfg.Limits.BodyGrace, def.Limits.BodyGrace)
 	}
 	if cfg.Retention == nil {
 		cfg.Retention = def.Retention
@@ -262,6 +303,25 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 	dur(&c.Watch.MediaWaitDur, c.Watch.MediaWait, c.Watch.MediaWaitRange, "watch.media_wait", 0)
 	dur(&c.Retention.JobsDur, c.Retention.Jobs, c.Retention.JobsRange, "retention.jobs", time.Hour)
 	dur(&c.Retention.ArchivesDur, c.Retention.Archives, c.Retention.ArchivesRange, "retention.archives", time.Hour)
+	dur(&c.Limits.BodyGraceDur, c.Limits.BodyGrace, c.Limits.BodyGraceRange, "limits.body_grace", time.Second)
+	l := c.Limits
+	for _, lv := range []struct {
+		name string
+		v    int64
+	}{
+		{"max_record_bytes", int64(l.MaxRecordBytes)}, {"max_columns", int64(l.MaxColumns)},
+		{"zip_max_bytes", l.ZipMaxBytes}, {"zip_max_entries", int64(l.ZipMaxEntries)}, {"zip_max_ratio", l.ZipMaxRatio},
+		{"upload_max_file_bytes", l.UploadMaxFileBytes}, {"upload_max_bytes", l.UploadMaxBytes},
+		{"upload_max_parts", int64(l.UploadMaxParts)}, {"min_body_rate", l.MinBodyRate},
+	} {
+		name, v := lv.name, lv.v
+		if v < 0 {
+			bad(l.DefRange, "Invalid limit", fmt.Sprintf("limits.%s = %d: a limit is a positive number (or 0 for the default).", name, v))
+		}
+	}
+	if l.MaxRecordBytes > 0 && l.MaxRecordBytes < csvio.MinRecordBytes {
+		bad(l.DefRange, "Invalid limit", fmt.Sprintf("limits.max_record_bytes = %d: it must be at least %d.", l.MaxRecordBytes, csvio.MinRecordBytes))
+	}
 
 	switch c.LogLevel {
 	case "trace", "debug", "info", "warn", "error":
@@ -295,6 +355,9 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 		}
 		if _, ok := bulkd.DateFormatLayout(t.DateFormat); t.DateFormat != "" && !ok {
 			bad(t.DateFormatRange, "Invalid date format", fmt.Sprintf("tenant %q: date_format = %q is not one of %s.", t.Name, t.DateFormat, strings.Join(bulkd.DateFormats(), ", ")))
+		}
+		if err := (csvio.Options{Encoding: t.Encoding}).Validate(); err != nil {
+			bad(t.EncodingRange, "Unknown encoding", fmt.Sprintf("tenant %q: %v.", t.Name, err))
 		}
 		if t.RequestsPerMinute < 0 {
 			bad(t.RPMRange, "Invalid rate", fmt.Sprintf("tenant %q: requests_per_minute must be positive.", t.Name))
@@ -331,6 +394,12 @@ func resolve(base, p string) string {
 		return filepath.Clean(p)
 	}
 	return filepath.Join(base, p)
+}
+
+// CSV returns how importers read CSV and JSON text: the limits (the
+// encoding is each tenant's own).
+func (c *Config) CSV() csvio.Options {
+	return csvio.Options{MaxRecordBytes: c.Limits.MaxRecordBytes, MaxColumns: c.Limits.MaxColumns}
 }
 
 // TenantNames returns the declared tenants' names.

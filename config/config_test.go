@@ -6,7 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkd/bulkd/api"
 	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/csvio"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -71,6 +74,14 @@ func TestLoad_Errors(t *testing.T) {
 		{name: "unknown time zone", src: "tenant \"a\" {\n  time_zone = \"Mars/Base\"\n}\n",
 			want: "bulkd.hcl:2:15: Invalid time zone: tenant \"a\": time_zone: time zone \"Mars/Base\" is not an IANA time zone"},
 		{name: "this machine's zone", src: "tenant \"a\" {\n  time_zone = \"Local\"\n}\n", want: "bulkd.hcl:2:15: Invalid time zone"},
+		{name: "negative limit", src: "limits {\n  zip_max_ratio = -1\n}\n",
+			want: "bulkd.hcl:1:1: Invalid limit: limits.zip_max_ratio = -1"},
+		{name: "tiny record limit", src: "limits {\n  max_record_bytes = 4\n}\n",
+			want: "bulkd.hcl:1:1: Invalid limit: limits.max_record_bytes = 4: it must be at least 16"},
+		{name: "bad body grace", src: "limits {\n  body_grace = \"soon\"\n}\n",
+			want: `bulkd.hcl:2:16: Invalid duration: limits.body_grace = "soon"`},
+		{name: "unknown encoding", src: "tenant \"a\" {\n  encoding = \"ebcdic\"\n}\n",
+			want: `bulkd.hcl:2:14: Unknown encoding: tenant "a": encoding "ebcdic" is not one of utf-8, windows-1252, iso-8859-1, utf-16`},
 		{name: "missing file", file: "no/such/file.hcl", want: "Cannot read config"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,4 +98,18 @@ func TestLoad_Errors(t *testing.T) {
 			assert.Contains(t, filepath.ToSlash(out.String()), tc.want)
 		})
 	}
+}
+
+// TestLoad_SampleConfig: the sample config in packaging/ loads, and the
+// limits it shows are the defaults the code applies to unset ones.
+func TestLoad_SampleConfig(t *testing.T) {
+	cfg, diags, _ := config.Load(filepath.Join("..", "packaging", "bulkd.hcl"))
+	require.False(t, diags.HasErrors(), diags.Error())
+	l := cfg.Limits
+	assert.Equal(t, csvio.DefaultMaxRecordBytes, l.MaxRecordBytes)
+	assert.Equal(t, csvio.DefaultMaxColumns, l.MaxColumns)
+	assert.Equal(t, pipeline.ZipLimits{MaxBytes: l.ZipMaxBytes, MaxEntries: l.ZipMaxEntries, MaxRatio: l.ZipMaxRatio},
+		pipeline.ZipLimits{}.WithDefaults())
+	assert.Equal(t, api.Limits{MaxPartBytes: l.UploadMaxFileBytes, MaxBodyBytes: l.UploadMaxBytes, MaxParts: l.UploadMaxParts,
+		MinBodyRate: l.MinBodyRate, BodyGrace: l.BodyGraceDur}, api.Limits{}.WithDefaults())
 }

@@ -81,10 +81,6 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if d.store, err = store.Open(StorePath(d.cfg)); err != nil {
 		return err
 	}
-	// Uploads interrupted by a stop were never claimed: nothing to keep.
-	if err := os.RemoveAll(filepath.Join(d.cfg.DataDir, "incoming")); err != nil {
-		return fmt.Errorf("clear incoming uploads: %w", err)
-	}
 	if d.media, err = media.Open(filepath.Join(d.cfg.DataDir, "media")); err != nil {
 		return err
 	}
@@ -93,6 +89,11 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		Dedupe:    *d.cfg.Dedupe,
 		Settle:    d.cfg.Watch.SettleDur,
 		MediaWait: d.cfg.Watch.MediaWaitDur,
+		CSV:       d.cfg.CSV(),
+		Encoding:  func(t string) string { return d.cfg.Tenant(t).Encoding },
+		Zip: pipeline.ZipLimits{
+			MaxBytes: d.cfg.Limits.ZipMaxBytes, MaxEntries: d.cfg.Limits.ZipMaxEntries, MaxRatio: d.cfg.Limits.ZipMaxRatio,
+		},
 	}, d.store, []pipeline.Importer{
 		agents.New(d.store, 0),
 		contacts.New(d.store, d.media, 0),
@@ -101,6 +102,11 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	}, d.log.Named("pipeline"))
 	if err := d.runner.Open(ctx); err != nil {
 		return err
+	}
+	// Only now, once the runner has moved in the files of uploads claimed
+	// just before a stop: what is left was never claimed, nothing to keep.
+	if err := os.RemoveAll(filepath.Join(d.cfg.DataDir, "incoming")); err != nil {
+		return fmt.Errorf("clear incoming uploads: %w", err)
 	}
 	d.watcher = watcher.New(watcher.Config{
 		Root: d.cfg.Watch.Root, Settle: d.cfg.Watch.SettleDur, Rescan: d.cfg.Watch.RescanDur,
@@ -125,6 +131,10 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
 		Incoming: filepath.Join(d.cfg.DataDir, "incoming"), Auth: authn,
 		Schedule: d.store, Tenant: d.cfg.Tenant, Assist: d.store,
+		Limits: api.Limits{
+			MaxPartBytes: d.cfg.Limits.UploadMaxFileBytes, MaxBodyBytes: d.cfg.Limits.UploadMaxBytes,
+			MaxParts: d.cfg.Limits.UploadMaxParts, MinBodyRate: d.cfg.Limits.MinBodyRate, BodyGrace: d.cfg.Limits.BodyGraceDur,
+		},
 	}, d.log.Named("api"))
 	if err != nil {
 		return err
@@ -132,6 +142,10 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	d.http = &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		// No ReadTimeout: it would cut off a large recording arriving at
+		// a good rate; the API cuts off slow bodies by their rate instead.
 	}
 	var loopCtx context.Context
 	loopCtx, d.cancel = context.WithCancel(context.Background())

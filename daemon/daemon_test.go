@@ -409,6 +409,30 @@ func TestDaemon_KillBetweenClaimAndRename(t *testing.T) {
 	assert.Len(t, h.agents("acme"), 3)
 }
 
+// TestDaemon_KillBetweenUploadClaimAndRename: an upload whose claim was
+// recorded, but whose files were still in incoming/ when the process died,
+// is imported at the next start; clearing incoming/ waits for that.
+func TestDaemon_KillBetweenUploadClaimAndRename(t *testing.T) {
+	data := t.TempDir()
+	upload := filepath.Join(data, "incoming", "upload-1")
+	require.NoError(t, os.MkdirAll(upload, 0o755))
+	src := readFixture(t, "agents", "good", "AGENTS.good.csv")
+	require.NoError(t, os.WriteFile(filepath.Join(upload, "users.csv"), src, 0o644))
+	st, err := store.Open(daemon.StorePath(testConfig(t, data)))
+	require.NoError(t, err)
+	require.NoError(t, st.CreateJob(context.Background(), &bulkd.Job{
+		Tenant: "acme", Kind: bulkd.KindAgents, Source: bulkd.SourceAPI, State: bulkd.StateQueued,
+		File: "users.csv", Files: []string{"users.csv"}, Origin: upload,
+	}))
+	require.NoError(t, st.Close())
+
+	h := startDaemon(t, data)
+	jobs := h.waitJobs("acme", 1)
+	assert.Equal(t, "succeeded", jobs[0].State, jobs[0].Error)
+	assert.Len(t, h.agents("acme"), 3)
+	assert.NoDirExists(t, upload, "incoming/ is cleared once the claim is replayed")
+}
+
 func TestDaemon_HTTPErrors(t *testing.T) {
 	h := startDaemon(t, t.TempDir())
 	for _, tc := range []struct {

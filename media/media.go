@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,16 +108,25 @@ const sniffLen = 3072
 // owner removes it). It syncs the file's bytes; its name in the store is
 // durable once Sync returns: call Sync before recording anything that
 // points at the blob.
+//
+// The store only ever holds regular files: path is opened with fsx.Open,
+// so a symbolic link (or Windows reparse point) is refused with an error
+// wrapping fsx.ErrNotRegular, never followed; and what is linked in must be
+// the very file that was read, else its bytes are copied (see link).
 func (s *Store) Ingest(path, name string) (Blob, error) {
 	f, ok := formats[ext(name)]
 	if !ok {
 		return Blob{}, fmt.Errorf("%s: unknown recording extension (use %s)", name, Extensions)
 	}
-	file, err := os.Open(path)
+	file, err := fsx.Open(path)
 	if err != nil {
 		return Blob{}, fmt.Errorf("open %s: %w", name, err)
 	}
 	defer file.Close()
+	fi, err := file.Stat()
+	if err != nil {
+		return Blob{}, fmt.Errorf("stat %s: %w", name, err)
+	}
 	bp, _ := s.bufs.Get().(*[]byte)
 	if bp == nil {
 		b := make([]byte, 256<<10)
@@ -141,7 +151,26 @@ func (s *Store) Ingest(path, name string) (Blob, error) {
 		return Blob{}, fmt.Errorf("sync %s: %w", name, err)
 	}
 	b := Blob{SHA256: hex.EncodeToString(h.Sum(nil)), Size: int64(n) + rest}
-	return b, s.link(path, b.SHA256)
+	return b, s.link(path, b.SHA256, file, fi, buf)
+}
+
+// copyChecked copies file from its start to dst crash-safely and fails
+// when the bytes copied are not those hashed as sha (the file changed
+// since it was read).
+func copyChecked(file *os.File, dst, sha string, buf []byte) error {
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("copy %s: %w", file.Name(), err)
+	}
+	return fsx.WriteAtomic(dst, func(out *os.File) error {
+		h := sha256.New()
+		if _, err := io.CopyBuffer(io.MultiWriter(out, h), file, buf); err != nil {
+			return fmt.Errorf("copy %s: %w", file.Name(), err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != sha {
+			return fmt.Errorf("copy %s: it changed while being stored", file.Name())
+		}
+		return nil
+	})
 }
 
 func matches(m *mimetype.MIME, want []string) bool {
@@ -155,22 +184,43 @@ func matches(m *mimetype.MIME, want []string) bool {
 	return false
 }
 
-// link puts path into the store under sha, copying when a hard link is not
-// possible (another file system). A blob already there is kept.
-func (s *Store) link(path, sha string) error {
+// link puts file, opened from path and described by fi, into the store
+// under sha. It hard-links path to a temporary name and renames that into
+// place only when the link is the very file that was read and hashed: link(2)
+// does not follow a symbolic link but links the link itself, and path may
+// have been replaced since it was opened. Otherwise (another file system,
+// no hard links, or path replaced) it copies the bytes from the open file,
+// checking them against sha. A regular blob already there is kept; anything
+// else there (a link an older bulkd stored) is replaced.
+func (s *Store) link(path, sha string, file *os.File, fi os.FileInfo, buf []byte) error {
 	dst := s.Path(sha)
-	if _, err := os.Stat(dst); err == nil {
+	if got, err := os.Lstat(dst); err == nil && got.Mode().IsRegular() {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("media store: %w", err)
 	}
-	err := os.Link(path, dst)
-	switch {
-	case errors.Is(err, os.ErrExist):
-		return nil
-	case err != nil:
-		if err := fsx.CopyFile(path, dst); err != nil { // another file system
+	tmp := filepath.Join(dir, fmt.Sprintf(".link-%s-%x", sha, rand.Uint64()))
+	linked := false
+	if err := os.Link(path, tmp); err == nil {
+		if got, err := os.Lstat(tmp); err == nil && got.Mode().IsRegular() && os.SameFile(got, fi) {
+			if err := os.Rename(tmp, dst); err != nil {
+				_ = os.Remove(tmp)
+				return fmt.Errorf("media store: %w", err)
+			}
+			linked = true
+		}
+		// Gone already when the rename moved it; when tmp and dst were
+		// one file (a concurrent Ingest of the same path) rename leaves
+		// both names, and tmp must not stay; when the link was refused,
+		// it must not stay either.
+		if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("media store: %w", err)
+		}
+	}
+	if !linked {
+		if err := copyChecked(file, dst, sha, buf); err != nil {
 			return fmt.Errorf("media store: %w", err)
 		}
 	}

@@ -23,9 +23,26 @@ retention {
   archives = "168h"   # archived files kept one week
 }
 
+# Bounds on every input (0 or unset: the default shown). See the README's
+# "Reliability and limits".
+limits {
+  max_record_bytes      = 1048576      # one CSV record or JSON contact
+  max_columns           = 2000         # CSV header
+  zip_max_bytes         = 17179869184  # 16 GiB unpacked for one job's ZIPs
+  zip_max_entries       = 100000
+  zip_max_ratio         = 200          # unpacked / packed, per entry past 1 MiB
+  upload_max_file_bytes = 1073741824   # one file of a contacts upload (recordings can be large)
+  upload_max_bytes      = 8589934592   # a whole contacts upload
+  upload_max_parts      = 10000
+  min_body_rate         = 1024         # bytes a second, on average ...
+  body_grace            = "30s"        # ... once this has passed
+}
+
 # Tenants are discovered as folders under watch.root; declaring one here
 # creates its folder at start-up.
-tenant "acme" {}
+tenant "acme" {
+  # encoding = "windows-1252"   # CSV and JSON files not in UTF-8 (also iso-8859-1, utf-16)
+}
 
 # Authentication (see the README): without an auth block or a token, bulkd
 # serves on loopback only and takes the tenant from X-Tenant.

@@ -2,14 +2,16 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/bulkd/bulkd/internal/fsx"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/internal/fsx"
 )
 
 // Folders under a tenant folder where finished files go, as on the real
@@ -25,6 +27,15 @@ const (
 // <origin>/archives/<date>/ (or penaltyBox/ when it failed) with its error
 // report beside them; an upload's are removed, as are media (they are in
 // the media store by now). It can be replayed.
+//
+// It never delivers through a link: when the tenant folder, its archives/
+// or penaltyBox/, or the date folder under it is a symbolic link (or a
+// Windows junction or other reparse point), it refuses with an error and
+// leaves the files in the work folder, the job final but not delivered, so
+// that it is tried again (at the latest at the next start) once an admin
+// has replaced the link by a folder. Refusing rather than removing the link
+// and making a folder: the link is the tenant's, and files written through
+// it could land anywhere bulkd may write (another tenant's folder, /etc).
 func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
 	work := r.workDir(j.ID)
 	if j.Source != bulkd.SourceFolder || j.Origin == "" {
@@ -38,8 +49,10 @@ func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
 		}
 	}
 	dir := filepath.Dir(j.Delivered[0])
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
+	if err := r.deliveryDir(j, dir); err != nil {
+		r.log.Error("not delivering job through a link; its files stay in the work folder",
+			"job", j.ID, "tenant", j.Tenant, "work", work, "error", err)
+		return err
 	}
 	if report := j.Delivered[len(j.Files)]; report != "" {
 		err := fsx.WriteAtomic(report, func(f *os.File) error { return WriteReport(ctx, r.jobs, j, f) })
@@ -60,6 +73,37 @@ func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
 		return err
 	}
 	return fsx.RemoveAll(work)
+}
+
+// deliveryDir makes dir, <origin>/<archives or penaltyBox>/<date>, and
+// checks that neither it nor a folder between origin and it is a link,
+// before and after making it (MkdirAll follows links).
+func (r *Runner) deliveryDir(j *bulkd.Job, dir string) error {
+	rel, err := filepath.Rel(j.Origin, dir)
+	if err != nil || !filepath.IsLocal(rel) {
+		return fmt.Errorf("deliver to %s: not under %s", dir, j.Origin)
+	}
+	check := func() error {
+		p := ""
+		for _, part := range append([]string{j.Origin}, strings.Split(rel, string(filepath.Separator))...) {
+			p = filepath.Join(p, part)
+			err := fsx.CheckRealDir(p)
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // made below, as a folder
+			}
+			if err != nil {
+				return fmt.Errorf("deliver to %s: %w", dir, err)
+			}
+		}
+		return nil
+	}
+	if err := check(); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	return check()
 }
 
 // plan decides where each file of j goes. A name already taken in the date

@@ -13,26 +13,36 @@ import (
 	"slices"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/internal/fsx"
 )
 
 // run takes job id from wherever it stands to a final state and delivers it.
+// An error return leaves the job where it stood (running, or final and not
+// yet delivered): the caller pauses it and runs it again.
 func (r *Runner) run(ctx context.Context, id uint64) error {
 	j, err := r.jobs.Job(ctx, id)
 	if err != nil {
 		return err
 	}
-	defer r.done(id)
 	if j.State.Final() {
-		return r.deliver(ctx, j)
+		return r.complete(ctx, j)
 	}
 	j, err = r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
 		if j.State.Final() {
 			return errNotQueued // canceled since it was read
 		}
+		if j.State == bulkd.StatePaused {
+			j.Error = ""
+		}
 		j.State = bulkd.StateRunning
 		if j.StartedAt == nil {
 			now := r.now().UTC()
 			j.StartedAt = &now
+		}
+		if j.Stamp == nil {
+			if fi, err := os.Lstat(filepath.Join(r.workDir(j.ID), j.File)); err == nil {
+				j.Stamp = &bulkd.FileStamp{Size: fi.Size(), MTime: fi.ModTime().UTC()}
+			}
 		}
 		return nil
 	})
@@ -40,7 +50,7 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 		if j, err = r.jobs.Job(ctx, id); err != nil {
 			return err
 		}
-		return r.deliver(ctx, j)
+		return r.complete(ctx, j)
 	}
 	if err != nil {
 		return err
@@ -51,6 +61,9 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 			r.log.Info("job interrupted; it resumes at the next start", "job", id)
 			return ctx.Err()
 		}
+		if fsx.Transient(err) {
+			return fmt.Errorf("import %s: %w", j.File, err)
+		}
 		state, msg = bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err)
 	}
 	if j, err = r.finish(ctx, id, state, msg); err != nil {
@@ -58,6 +71,20 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 	}
 	r.log.Info("job done", "job", id, "tenant", j.Tenant, "file", j.File, "state", j.State,
 		"rows_total", j.RowsTotal, "rows_failed", j.RowsFailed)
+	return r.complete(ctx, j)
+}
+
+// complete does what follows a final state: a failed job's records are
+// removed (a failed job has imported nothing, so dropping its file again
+// doubles nothing), then its files are delivered. Both can be replayed.
+func (r *Runner) complete(ctx context.Context, j *bulkd.Job) error {
+	if j.State == bulkd.StateFailed && !j.Discarded && j.RowsDone > j.RowsFailed {
+		var err error
+		if j, err = r.jobs.DiscardRecords(ctx, j.ID); err != nil {
+			return err
+		}
+		r.log.Info("failed job's records removed", "job", j.ID, "rows", j.RowsDone-j.RowsFailed)
+	}
 	return r.deliver(ctx, j)
 }
 
@@ -82,6 +109,9 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 	dir := r.workDir(j.ID)
 	if j.SHA256 == "" {
 		sum, err := hashFile(filepath.Join(dir, j.File))
+		if fsx.Transient(err) {
+			return "", "", err
+		}
 		if err != nil {
 			return bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err), nil
 		}
@@ -109,6 +139,9 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 	if err != nil {
 		return "", "", err
 	}
+	if msg := stillWritten(j, dir); msg != "" {
+		return bulkd.StateFailed, msg, nil
+	}
 	if j, err = r.jobs.Job(ctx, j.ID); err != nil {
 		return "", "", err
 	}
@@ -122,8 +155,29 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 	}
 }
 
-// finish commits a job's final state and returns the job.
+// stillWritten returns why job j's import cannot stand when its main file
+// changed after the job first started: its writer was still writing, so
+// the import read a truncated file (or a file that moved under it). "" when
+// the file is as it was.
+func stillWritten(j *bulkd.Job, dir string) string {
+	if j.Stamp == nil {
+		return ""
+	}
+	fi, err := os.Lstat(filepath.Join(dir, j.File))
+	if err != nil || fi.Size() == j.Stamp.Size && fi.ModTime().Equal(j.Stamp.MTime) {
+		return ""
+	}
+	return fmt.Sprintf("%s was still being written when it was taken: it grew from %d to %d bytes (or was modified) while it was imported, "+
+		"so nothing of it is kept. Drop it again once it is complete; to drop files safely, write them under another name "+
+		"(or in another folder of the same disk) and rename them into the tenant folder, or turn on watch.done_marker and "+
+		"create <name>.done after the file is written", j.File, j.Stamp.Size, fi.Size())
+}
+
+// finish commits a job's final state and returns the job. The message is
+// cut to bulkd.MaxMessage bytes, so that no input can make a job record,
+// or every job listing after it, large.
 func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, msg string) (*bulkd.Job, error) {
+	msg = bulkd.Truncate(msg, bulkd.MaxMessage)
 	return r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
 		now := r.now().UTC()
 		j.State, j.Error, j.FinishedAt = state, msg, &now
@@ -134,8 +188,25 @@ func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, ms
 	})
 }
 
+// pause records that job id stopped on err and resumes by itself. A job
+// already final (its delivery failed) keeps its state.
+func (r *Runner) pause(ctx context.Context, id uint64, err error) error {
+	msg := bulkd.Truncate(fmt.Sprintf("paused: %v; it resumes from its checkpoint by itself (free space on the disk if it is full)", err), bulkd.MaxMessage)
+	_, uerr := r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
+		if j.State.Final() {
+			return errNotQueued
+		}
+		j.State, j.Error = bulkd.StatePaused, msg
+		return nil
+	})
+	if errors.Is(uerr, errNotQueued) {
+		return nil
+	}
+	return uerr
+}
+
 func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("open: %w", err)
 	}

@@ -5,10 +5,14 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/bulkd/bulkd/internal/fsx"
 )
 
 // PurgeArchives removes <root>/<tenant>/archives/<YYYY-MM-DD>/ folders whose
-// whole day ended before cutoff. penaltyBox/ is left to the admin.
+// whole day ended before cutoff. penaltyBox/ is left to the admin. A tenant
+// folder, archives/ or date folder that is a symbolic link is not followed:
+// removing through one could delete folders outside the root.
 func PurgeArchives(root string, cutoff time.Time, loc *time.Location) (int, error) {
 	tenants, err := os.ReadDir(root)
 	if err != nil {
@@ -20,6 +24,9 @@ func PurgeArchives(root string, cutoff time.Time, loc *time.Location) (int, erro
 			continue
 		}
 		dir := filepath.Join(root, t.Name(), ArchivesDir)
+		if fsx.CheckRealDir(dir) != nil {
+			continue // none yet, or a link: never purge through one
+		}
 		days, err := os.ReadDir(dir)
 		if err != nil {
 			continue // no archives yet

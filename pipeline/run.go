@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,9 @@ func Invalid(format string, args ...any) error {
 // are in its work folder. Uploaded media are there already. A folder job
 // waits, up to the runner's MediaWait, for missing ones to appear in its
 // origin folder and settle, then takes them the way a claim does: recorded
-// in the store first, then renamed. Names not found by then are missing.
+// in the store first, then renamed. Names not found by then are missing, as
+// are links and other non-regular files (logged): only regular files are
+// taken, so nothing outside the origin is read or stored through a link.
 func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, error) {
 	present := make(map[string]bool, len(names))
 	var missing []string
@@ -67,7 +70,7 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 		if !PlainName(n) {
 			continue // never look outside the job's folders
 		}
-		if _, err := os.Stat(filepath.Join(r.Dir, n)); err == nil {
+		if fi, err := os.Lstat(filepath.Join(r.Dir, n)); err == nil && fi.Mode().IsRegular() {
 			present[n] = true
 		} else if !present[n] {
 			missing = append(missing, n)
@@ -90,15 +93,22 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 			}
 		}
 		if len(ready) > 0 {
-			if err := r.take(ctx, ready); err != nil {
+			took, err := r.take(ctx, ready)
+			if err != nil {
 				return nil, err
 			}
-			for _, n := range ready {
+			for _, n := range took {
 				present[n] = true
 			}
 		}
 		missing = still
 		if len(missing) == 0 || !r.runner.now().Before(deadline) {
+			for _, n := range missing {
+				if fi, err := os.Lstat(filepath.Join(r.Job.Origin, n)); err == nil && !fi.Mode().IsRegular() && !fsx.IsRealDir(fi.Mode()) {
+					r.runner.log.Warn("recording not taken: not followed", "job", r.Job.ID,
+						"file", n, "reason", fsx.Describe(fi.Mode()))
+				}
+			}
 			return present, nil
 		}
 		select {
@@ -182,8 +192,9 @@ func (e *Early) loop(ctx context.Context, names <-chan string) {
 		if len(ready) == 0 || e.err != nil {
 			return
 		}
-		if e.err = e.run.take(ctx, ready); e.err == nil {
-			e.took(ready)
+		var took []string
+		if took, e.err = e.run.take(ctx, ready); e.err == nil && len(took) > 0 {
+			e.took(took)
 		}
 	}
 	for {
@@ -202,22 +213,37 @@ func (e *Early) loop(ctx context.Context, names <-chan string) {
 	}
 }
 
-// take adds media to the job in the store, then moves them in.
-func (r *Run) take(ctx context.Context, names []string) error {
+// take adds media to the job in the store, then moves them in, and
+// returns the names it took. A name that is (or became, after the settle
+// check) a link or other non-regular file is refused by fsx.MoveRegular
+// (the link removed, nothing followed), logged and left out: its rows fail
+// as if it were missing. Its name stays in the job's Media, which is
+// harmless: a replayed claim skips media that are not there.
+func (r *Run) take(ctx context.Context, names []string) ([]string, error) {
 	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error {
 		j.Media = append(j.Media, names...)
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	r.Job = j
-	for _, n := range names {
-		if err := fsx.Move(filepath.Join(j.Origin, n), filepath.Join(r.Dir, n)); err != nil {
-			return err
-		}
+	if err := fsx.CheckRealDir(j.Origin); err != nil {
+		return nil, err
 	}
-	return fsx.SyncDir(r.Dir)
+	took := make([]string, 0, len(names))
+	for _, n := range names {
+		err := fsx.MoveRegular(filepath.Join(j.Origin, n), filepath.Join(r.Dir, n))
+		if errors.Is(err, fsx.ErrNotRegular) {
+			r.runner.log.Warn("recording not taken", "job", j.ID, "file", n, "error", err)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		took = append(took, n)
+	}
+	return took, fsx.SyncDir(r.Dir)
 }
 
 // SetIgnored records files of the job that no row referenced.

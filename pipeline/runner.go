@@ -15,14 +15,18 @@ import (
 	"errors"
 	"fmt"
 	"github.com/bulkd/bulkd/internal/fsx"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/pipeline/csvio"
 	"github.com/hashicorp/go-hclog"
 )
 
@@ -40,6 +44,14 @@ type Config struct {
 	// Settle is how long a folder job's media must be unchanged to be
 	// taken, and MediaWait how long a job waits for missing media.
 	Settle, MediaWait time.Duration
+	// Zip bounds what unpacking a job's ZIPs may write.
+	Zip ZipLimits
+	// CSV bounds what importers read of one record and header; its
+	// Encoding is the default a job's "encoding" parameter overrides.
+	CSV csvio.Options
+	// Encoding returns a tenant's text encoding ("" or utf-8: UTF-8), which
+	// Claim records as the job's "encoding" parameter.
+	Encoding func(tenant string) string
 }
 
 // Runner runs jobs. Open before use, Close when done.
@@ -120,6 +132,13 @@ func (r *Runner) Open(ctx context.Context) error {
 		return fmt.Errorf("read work folder: %w", err)
 	}
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), claimProbe) && e.IsDir() {
+			// A claim's probe that a stop caught before it was removed.
+			if err := os.Remove(filepath.Join(r.cfg.WorkDir, e.Name())); err != nil {
+				r.log.Warn("cannot remove a claim probe", "folder", e.Name(), "error", err)
+			}
+			continue
+		}
 		id, err := strconv.ParseUint(e.Name(), 10, 64)
 		if err != nil || !e.IsDir() {
 			continue
@@ -133,8 +152,10 @@ func (r *Runner) Open(ctx context.Context) error {
 			return err
 		}
 		if j.State.Final() {
-			if err := r.deliver(ctx, j); err != nil {
-				return fmt.Errorf("deliver job %d: %w", id, err)
+			if err := r.complete(ctx, j); err != nil {
+				// Retried with backoff like any job stopped by an error.
+				r.log.Warn("cannot deliver job yet; retrying", "job", id, "error", err)
+				r.submit(j)
 			}
 		}
 	}
@@ -176,18 +197,36 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	if len(c.Files) == 0 {
 		return nil, bulkd.Errorf(bulkd.EINVALID, "claim: no files")
 	}
+	// Make sure a work folder can be made before recording the job: when
+	// it cannot (work/ not writable, not a folder, the disk full) no job is
+	// recorded, rather than one failed job per attempt while the watcher
+	// tries the file again.
+	probe, err := os.MkdirTemp(r.cfg.WorkDir, claimProbe)
+	if err != nil {
+		// Without the probe's random name, so that a repeated failure
+		// reads the same (the watcher logs a repeat at debug).
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("claim %s: create work folder in %s: %w", c.Files[0], r.cfg.WorkDir, err)
+	}
+	if err := os.Remove(probe); err != nil {
+		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
+	}
 	j := &bulkd.Job{
 		Tenant: c.Tenant, Kind: c.Kind, Source: c.Source, State: bulkd.StateQueued,
 		File: c.Files[0], Files: c.Files, Origin: c.Origin, Media: c.Media, User: c.User, Realtime: c.Realtime,
-		ExternalID: c.ExternalID, Params: c.Params,
+		ExternalID: c.ExternalID, Params: r.params(c),
 	}
 	if err := r.jobs.CreateJob(ctx, j); err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
 	}
 	if err := r.move(j); err != nil {
-		// The store says claimed but the file is where it was: fail the job
-		// so it is not resumed, drop its (empty) work folder so it is not
-		// delivered, and leave the file for the next scan.
+		// The store says claimed but the file is where it was (or, when it
+		// was not a regular file, refused: see fsx.MoveRegular): fail the
+		// job so it is not resumed, drop its (empty) work folder so it is
+		// not delivered, and leave the file for the next scan.
 		if _, ferr := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); ferr != nil {
 			r.log.Error("cannot record failed claim", "job", j.ID, "error", ferr)
 		} else if rerr := os.Remove(r.workDir(j.ID)); rerr != nil && !os.IsNotExist(rerr) {
@@ -200,6 +239,30 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	return j, nil
 }
 
+// claimProbe begins the name of the folder Claim makes (and removes) to
+// check that work/ can take a job.
+const claimProbe = ".claim-"
+
+// params returns a claim's job parameters: its own, plus the tenant's text
+// encoding when that is not UTF-8 (real-time JSON is UTF-8 by its
+// standard). The encoding is part of the job's dedupe digest: the same
+// bytes read in another encoding are another import.
+func (r *Runner) params(c Claim) map[string]string {
+	if r.cfg.Encoding == nil || c.Realtime {
+		return c.Params
+	}
+	enc := r.cfg.Encoding(c.Tenant)
+	if enc == "" || strings.EqualFold(enc, csvio.EncodingUTF8) {
+		return c.Params
+	}
+	p := maps.Clone(c.Params)
+	if p == nil {
+		p = map[string]string{}
+	}
+	p[ParamEncoding] = enc
+	return p
+}
+
 func (r *Runner) workDir(id uint64) string {
 	return filepath.Join(r.cfg.WorkDir, strconv.FormatUint(id, 10))
 }
@@ -207,18 +270,43 @@ func (r *Runner) workDir(id uint64) string {
 // move renames the job's files and media from Origin into its work folder.
 // Files already moved are skipped, so it can be replayed after a crash. A
 // missing medium is not an error: the rows that need it fail.
+//
+// Only regular files are moved in, so that an importer never reads
+// outside the origin through a link: Origin itself must be a folder, not a
+// link to one (a tenant folder replaced by a link after the watcher looked
+// would otherwise move files from wherever it points), and each file is
+// moved by fsx.MoveRegular, which checks what arrived and refuses (removes)
+// a link that was swapped in meanwhile. A refused main file fails the
+// claim; a refused medium counts as missing.
 func (r *Runner) move(j *bulkd.Job) error {
 	dir := r.workDir(j.ID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
+	checkedOrigin := false
 	for i, name := range append(append([]string{}, j.Files...), j.Media...) {
 		dst := filepath.Join(dir, name)
-		if _, err := os.Stat(dst); err == nil {
+		if fi, err := os.Lstat(dst); err == nil {
+			if fi.Mode().IsRegular() {
+				continue
+			}
+			// A crash came between a move and its check: refuse it now.
+			if err := os.Remove(dst); err != nil {
+				return fmt.Errorf("remove %s: %w", dst, err)
+			}
+			if i < len(j.Files) {
+				return fmt.Errorf("%s: %s, not taken: %w", name, fsx.Describe(fi.Mode()), fsx.ErrNotRegular)
+			}
 			continue
 		}
-		err := fsx.Move(filepath.Join(j.Origin, name), dst)
-		if err != nil && (i < len(j.Files) || !errors.Is(err, os.ErrNotExist)) {
+		if !checkedOrigin {
+			if err := fsx.CheckRealDir(j.Origin); err != nil {
+				return err
+			}
+			checkedOrigin = true
+		}
+		err := fsx.MoveRegular(filepath.Join(j.Origin, name), dst)
+		if err != nil && (i < len(j.Files) || !errors.Is(err, os.ErrNotExist) && !errors.Is(err, fsx.ErrNotRegular)) {
 			return err
 		}
 	}
@@ -287,15 +375,71 @@ func (r *Runner) drain(key string) {
 		if err := r.waitForDependencies(r.ctx, id); err != nil {
 			continue
 		}
+		r.runToEnd(id)
+	}
+}
+
+// Backoff between runs of a job that an error stopped.
+const (
+	retryMin = time.Second
+	retryMax = time.Minute
+)
+
+// runToEnd runs job id until it is final and delivered. An error (a full
+// disk under the store, the media or the work folder; an archive folder
+// that cannot be written) does not end the job: it is paused, logged once
+// for each kind of error, and run again from its checkpoint with backoff
+// (retryMin doubling to retryMax) until it ends or the runner closes. Its
+// lane waits meanwhile, so the tenant's later jobs of the kind stay behind
+// it; its parallelism slot is free while it waits.
+func (r *Runner) runToEnd(id uint64) {
+	defer r.done(id) // final and delivered, or the runner is closing: waiters see it as stored
+	wait, failing := retryMin, false
+	var last string
+	for {
 		select {
 		case r.sem <- struct{}{}:
 		case <-r.ctx.Done():
-			continue
+			return
 		}
 		err := r.run(r.ctx, id)
 		<-r.sem
-		if err != nil && r.ctx.Err() == nil {
-			r.log.Error("job", "job", id, "error", err)
+		if r.ctx.Err() != nil {
+			return // it resumes at the next start
 		}
+		if err == nil {
+			if failing {
+				r.log.Info("job resumed and finished", "job", id)
+			}
+			return
+		}
+		if kind := errorKind(err); kind != last {
+			r.log.Warn("job stopped by an error; retried with backoff", "job", id, "error", err, "retry_in", wait)
+			last = kind
+		} else {
+			r.log.Debug("job still paused", "job", id, "error", err, "retry_in", wait)
+		}
+		failing = true
+		if perr := r.pause(r.ctx, id, err); perr != nil && r.ctx.Err() == nil {
+			r.log.Debug("cannot record that the job is paused", "job", id, "error", perr)
+		}
+		select {
+		case <-time.After(wait):
+		case <-r.ctx.Done():
+			return
+		}
+		wait = min(2*wait, retryMax)
 	}
+}
+
+// errorKind tells errors apart for logging once per change: a full disk,
+// another I/O fault, or anything else by its message.
+func errorKind(err error) string {
+	switch {
+	case fsx.NoSpace(err):
+		return "no space"
+	case fsx.Transient(err):
+		return "i/o"
+	}
+	return err.Error()
 }

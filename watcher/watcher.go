@@ -5,8 +5,22 @@
 // for the whole settle window (and, if configured, its <name>.done marker
 // present; on Windows, also openable exclusively). Off Windows a file whose
 // mtime is already older than the window (one renamed into place) has been
-// unchanged that long and is taken at once. It is the only package
-// that imports fsnotify. It never reads rows.
+// unchanged that long and is taken at once. On Linux a file some process
+// still has open for writing is not complete either.
+//
+// Nothing outside the root is followed: only real folders are tenant
+// folders and only regular files are candidates (checked with Lstat, never
+// Stat). A symbolic link or, on Windows, a junction or other reparse point,
+// whether a tenant folder or a file, is ignored and logged once. The claim
+// checks again after it has moved a file, which closes the gap between the
+// check and the move.
+//
+// A file whose Take fails is tried again with backoff: after the settle
+// window, then twice as long each time up to MaxBackoff, at once again
+// when the file changes. The first failure (and a different one) is logged
+// at error, its repeats at debug, the take after failures at info.
+//
+// It is the only package that imports fsnotify. It never reads rows.
 package watcher
 
 import (
@@ -14,6 +28,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,11 +62,27 @@ type Config struct {
 	// Take claims a complete file. It is called from one goroutine, one
 	// file at a time; after it returns nil the file is no longer watched.
 	Take func(ctx context.Context, tenant, dir, name string) error
+	// MaxBackoff caps the wait between takes of a file whose Take keeps
+	// failing; 0 means DefaultMaxBackoff.
+	MaxBackoff time.Duration
 }
+
+// DefaultMaxBackoff is the longest a failing file waits between takes
+// unless Config.MaxBackoff says otherwise.
+const DefaultMaxBackoff = 5 * time.Minute
 
 // candidate is a matching file being watched until it settles.
 type candidate struct {
 	tenant, dir, name string
+
+	// After a failed Take: how many in a row, the last error's text, not
+	// before when to try again, and the file as it was then (a change
+	// ends the backoff).
+	failures int
+	lastErr  string
+	next     time.Time
+	size     int64
+	mtime    time.Time
 }
 
 // Watcher watches the tenant folders. Open starts it, Close stops it.
@@ -60,8 +91,10 @@ type Watcher struct {
 	log     hclog.Logger
 	settler *fsx.Settler
 
-	fsw    *fsnotify.Watcher
-	cands  map[string]*candidate
+	fsw   *fsnotify.Watcher
+	cands map[string]*candidate
+	// warned holds the paths already logged as ignored (a bad tenant
+	// name, a link), so each is logged once; a rescan forgets those gone.
 	warned map[string]bool
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -156,8 +189,9 @@ func (w *Watcher) event(ev fsnotify.Event) {
 	dir = filepath.Clean(dir)
 	switch {
 	case dir == filepath.Clean(w.cfg.Root):
-		if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
-			w.scanTenant(name)
+		// Lstat: a link to a folder (anywhere) is not a tenant folder.
+		if fi, err := os.Lstat(ev.Name); err == nil {
+			w.rootEntry(name, fi.Mode())
 		}
 	case filepath.Dir(dir) == filepath.Clean(w.cfg.Root):
 		tenant := filepath.Base(dir)
@@ -169,27 +203,53 @@ func (w *Watcher) event(ev fsnotify.Event) {
 
 // scan walks every tenant folder, watching new ones.
 func (w *Watcher) scan() {
+	for path := range w.warned {
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			delete(w.warned, path) // gone: log it again if it comes back
+		}
+	}
 	entries, err := os.ReadDir(w.cfg.Root)
 	if err != nil {
 		w.log.Error("scan root", "root", w.cfg.Root, "error", err)
 		return
 	}
 	for _, e := range entries {
-		if e.IsDir() {
-			w.scanTenant(e.Name())
-		}
+		w.rootEntry(e.Name(), e.Type())
 	}
 }
 
-func (w *Watcher) scanTenant(tenant string) {
-	if !w.cfg.ValidTenant(tenant) {
-		if !w.warned[tenant] {
-			w.warned[tenant] = true
-			w.log.Warn("ignoring folder: not a tenant name ([A-Za-z0-9._-]+)", "folder", tenant)
-		}
+// rootEntry scans a folder of the root as a tenant folder, and logs (once)
+// a link there: a link to a folder is never a tenant folder, wherever it
+// points, so that nothing outside the root is watched, moved or archived.
+func (w *Watcher) rootEntry(name string, mode fs.FileMode) {
+	switch {
+	case fsx.IsRealDir(mode):
+		w.scanTenant(name)
+	case mode&(fs.ModeSymlink|fs.ModeIrregular) != 0:
+		w.warnOnce(filepath.Join(w.cfg.Root, name), "ignoring tenant folder: "+fsx.Describe(mode)+" is not followed")
+	}
+}
+
+// warnOnce logs msg about path at warn level unless it was logged already.
+func (w *Watcher) warnOnce(path, msg string) {
+	if w.warned[path] {
 		return
 	}
+	w.warned[path] = true
+	w.log.Warn(msg, "path", path)
+}
+
+func (w *Watcher) scanTenant(tenant string) {
 	dir := filepath.Join(w.cfg.Root, tenant)
+	if !w.cfg.ValidTenant(tenant) {
+		w.warnOnce(dir, "ignoring folder: not a tenant name ([A-Za-z0-9._-]+)")
+		return
+	}
+	// Checked again here (scanTenant also runs for events and rescans):
+	// fsnotify would follow a link to a folder and watch its target.
+	if !w.realDir(dir) {
+		return
+	}
 	if err := w.fsw.Add(dir); err != nil {
 		w.log.Error("watch tenant folder", "folder", dir, "error", err)
 	}
@@ -205,10 +265,40 @@ func (w *Watcher) scanTenant(tenant string) {
 	}
 }
 
-// consider starts watching a file whose name matches a route.
+// realDir reports whether the tenant folder dir is a folder itself, logging
+// (once) a link there.
+func (w *Watcher) realDir(dir string) bool {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return false
+	}
+	if !fsx.IsRealDir(fi.Mode()) {
+		w.warnOnce(dir, "ignoring tenant folder: "+fsx.Describe(fi.Mode())+" is not followed")
+		return false
+	}
+	return true
+}
+
+// consider starts watching a file whose name matches a route, if it is a
+// regular file in a real tenant folder. A link (or any other non-regular
+// file) with such a name is logged once and not watched.
 func (w *Watcher) consider(tenant, dir, name string) {
 	path := filepath.Join(dir, name)
 	if _, ok := w.cands[path]; ok || !w.cfg.Match(name) {
+		return
+	}
+	if !w.realDir(dir) {
+		return
+	}
+	fi, err := os.Lstat(path)
+	switch {
+	case err != nil:
+		return // gone already, or a marker event for a file not there
+	case fi.Mode().IsRegular():
+	case fi.IsDir() && fi.Mode()&(fs.ModeSymlink|fs.ModeIrregular) == 0:
+		return // a folder named like a file: nothing to take
+	default:
+		w.warnOnce(path, "ignoring file: "+fsx.Describe(fi.Mode())+" is not followed or taken")
 		return
 	}
 	w.cands[path] = &candidate{tenant: tenant, dir: dir, name: name}
@@ -219,17 +309,21 @@ func (w *Watcher) consider(tenant, dir, name string) {
 // in Rank order, so files that settle together are taken in a known order.
 func (w *Watcher) settle(ctx context.Context) {
 	var ready []string
-	for path := range w.cands {
+	now := time.Now()
+	for path, c := range w.cands {
+		if c.failures > 0 && w.backingOff(path, c, now) {
+			continue
+		}
 		exists, settled := w.settler.Check(path)
 		if !exists {
-			delete(w.cands, path) // gone: renamed away or deleted
+			delete(w.cands, path) // gone (renamed away, deleted) or replaced by a link
 			continue
 		}
 		if !settled {
 			continue
 		}
 		if w.cfg.DoneMarker {
-			if _, err := os.Stat(path + DoneSuffix); err != nil {
+			if _, err := os.Lstat(path + DoneSuffix); err != nil {
 				continue
 			}
 		}
@@ -250,9 +344,11 @@ func (w *Watcher) settle(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			w.log.Error("take file", "tenant", c.tenant, "file", c.name, "error", err)
-			w.settler.Restart(path) // try again after another settle window
+			w.failed(path, c, err)
 			continue
+		}
+		if c.failures > 0 {
+			w.log.Info("file taken after failed attempts", "tenant", c.tenant, "file", c.name, "attempts", c.failures+1)
 		}
 		delete(w.cands, path)
 		w.settler.Forget(path)
@@ -262,4 +358,45 @@ func (w *Watcher) settle(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// failed schedules the next take of a candidate whose Take failed: after
+// the settle window the first time, twice as long after each failure in a
+// row, at most MaxBackoff. Without the backoff a lasting failure (work
+// folder not writable, store full) would be retried, and logged, every few
+// hundred milliseconds. A failure is logged at error the first time and
+// when its message changes, at debug while it repeats.
+func (w *Watcher) failed(path string, c *candidate, err error) {
+	c.failures++
+	wait := max(w.cfg.Settle, w.settler.PollInterval())
+	maxWait := cmp.Or(w.cfg.MaxBackoff, DefaultMaxBackoff)
+	for i := 1; i < c.failures && wait < maxWait; i++ {
+		wait *= 2
+	}
+	wait = min(wait, maxWait)
+	c.next = time.Now().Add(wait)
+	if fi, serr := os.Lstat(path); serr == nil {
+		c.size, c.mtime = fi.Size(), fi.ModTime()
+	}
+	msg := err.Error()
+	if msg != c.lastErr {
+		w.log.Error("take file; retrying with backoff", "tenant", c.tenant, "file", c.name, "error", err, "retry_in", wait)
+	} else {
+		w.log.Debug("take file failed again", "tenant", c.tenant, "file", c.name, "error", err,
+			"attempts", c.failures, "retry_in", wait)
+	}
+	c.lastErr = msg
+}
+
+// backingOff reports whether a candidate whose Take failed must wait
+// still. A file that changed since the failure is a new file: its backoff
+// ends, and the settle window applies to it as to any changed file.
+func (w *Watcher) backingOff(path string, c *candidate, now time.Time) bool {
+	fi, err := os.Lstat(path)
+	if err == nil && (fi.Size() != c.size || !fi.ModTime().Equal(c.mtime)) {
+		w.log.Debug("file changed; trying again without backoff", "tenant", c.tenant, "file", c.name)
+		c.failures, c.lastErr, c.next = 0, "", time.Time{}
+		return false
+	}
+	return err == nil && now.Before(c.next)
 }

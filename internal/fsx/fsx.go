@@ -13,6 +13,8 @@ import (
 
 // Move renames src to dst; across file systems it copies, syncs and
 // removes instead, stopping at the first error so src survives a failure.
+// A rename moves a link itself, never its target; the copy refuses a link
+// (see CopyFile). MoveRegular also makes sure a regular file arrived.
 func Move(src, dst string) error {
 	err := os.Rename(src, dst)
 	if err == nil {
@@ -31,11 +33,14 @@ func Move(src, dst string) error {
 	return nil
 }
 
-// CopyFile copies src to dst crash-safely (through WriteAtomic).
+// CopyFile copies src to dst crash-safely (through WriteAtomic). src is
+// opened with Open: a link there is not followed but refused, with an error
+// wrapping ErrNotRegular, so a copy (and so a Move across file systems)
+// never reads through a link.
 func CopyFile(src, dst string) error {
-	in, err := os.Open(src)
+	in, err := Open(src)
 	if err != nil {
-		return fmt.Errorf("open: %w", err)
+		return err
 	}
 	defer in.Close()
 	return WriteAtomic(dst, func(f *os.File) error {

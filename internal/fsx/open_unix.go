@@ -4,10 +4,6 @@ package fsx
 
 import "time"
 
-// openExclusive is always true off Windows, where a writer does not lock
-// the file; the settle window alone decides.
-func openExclusive(string) bool { return true }
-
 // stableSince returns since when a file seen now with this mtime can be
 // taken to have been unchanged. Off Windows every write moves the mtime, so
 // a file is as old as its mtime says.

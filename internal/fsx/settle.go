@@ -7,10 +7,12 @@ import (
 
 // Settler decides when files that others are writing are complete: a file
 // is settled once its size and mtime have been unchanged for the whole
-// window and, on Windows, it opens exclusively (Windows copies keep the
-// source's mtime, so an unchanged mtime proves nothing there). Elsewhere
-// every write moves the mtime, so a file first seen with an mtime older than
-// the window has been unchanged that long and is settled at once. The
+// window and, where the platform can tell, no process has it open for
+// writing: on Windows it opens exclusively (Windows copies keep the
+// source's mtime, so an unchanged mtime proves nothing there), on Linux a
+// read lease is granted. Off Windows every write moves the mtime, so a
+// file first seen with an mtime older than the window has been unchanged
+// that long and is settled at once (on Linux, once no writer holds it). The
 // watcher and the media gathering of a job share it so they cannot drift
 // apart. A Settler is used from one goroutine.
 type Settler struct {
@@ -38,9 +40,11 @@ func (s *Settler) PollInterval() time.Duration {
 }
 
 // Check looks at path and reports whether it is a regular file and whether
-// it is settled. A path that is not a regular file is forgotten.
+// it is settled. A path that is not a regular file is forgotten. It uses
+// Lstat: a symbolic link or reparse point is not a regular file, wherever
+// it points.
 func (s *Settler) Check(path string) (exists, settled bool) {
-	fi, err := os.Stat(path)
+	fi, err := os.Lstat(path)
 	if err != nil || !fi.Mode().IsRegular() {
 		delete(s.seen, path)
 		return false, false

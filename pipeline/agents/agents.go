@@ -8,9 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/csvio"
 )
@@ -47,12 +47,12 @@ func (im *Importer) Kind() bulkd.Kind { return bulkd.KindAgents }
 // Import validates the whole file, then commits its rows in batches from the
 // job's checkpoint on.
 func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
-	f, err := os.Open(run.Path())
+	f, err := fsx.Open(run.Path())
 	if err != nil {
 		return fmt.Errorf("open: %w", err)
 	}
 	defer f.Close()
-	header, changes, failures, err := Parse(f)
+	header, changes, failures, err := Parse(f, run.CSVOptions())
 	if err != nil {
 		return err
 	}
@@ -89,11 +89,12 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	return nil
 }
 
-// Parse reads a whole agents file. It returns the valid rows as changes and
-// the rest as failures, each in row order, or an EINVALID error when the
-// file as a whole is unusable (bad header, unknown column, too many rows).
-func Parse(r io.Reader) (header []string, changes []bulkd.AgentChange, failures []bulkd.RowFailure, err error) {
-	rd, err := csvio.NewReader(r)
+// Parse reads a whole agents file, as o says. It returns the valid rows as
+// changes and the rest as failures, each in row order, or an EINVALID error
+// when the file as a whole is unusable (bad header, unknown column, too
+// many rows).
+func Parse(r io.Reader, o csvio.Options) (header []string, changes []bulkd.AgentChange, failures []bulkd.RowFailure, err error) {
+	rd, err := csvio.NewReaderOptions(r, o)
 	if err != nil {
 		return nil, nil, nil, pipeline.Invalid("%v", err)
 	}

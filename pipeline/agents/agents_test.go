@@ -8,6 +8,7 @@ import (
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline/agents"
+	"github.com/bulkd/bulkd/pipeline/csvio"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -17,7 +18,7 @@ func parseFixture(t *testing.T, name string) ([]string, []bulkd.AgentChange, []b
 	f, err := os.Open(filepath.Join("..", "..", "testdata", "agents", name, "AGENTS."+name+".csv"))
 	require.NoError(t, err)
 	defer f.Close()
-	return agents.Parse(f)
+	return agents.Parse(f, csvio.Options{})
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -86,7 +87,7 @@ func TestParse_FileErrors(t *testing.T) {
 			if fixture := strings.ReplaceAll(tc.name, " ", "-"); tc.src == "" && tc.name != "empty" {
 				_, _, _, err = parseFixture(t, fixture)
 			} else {
-				_, _, _, err = agents.Parse(strings.NewReader(tc.src))
+				_, _, _, err = agents.Parse(strings.NewReader(tc.src), csvio.Options{})
 			}
 			require.Error(t, err)
 			assert.Equal(t, bulkd.EINVALID, bulkd.ErrorCode(err))
@@ -101,12 +102,12 @@ func TestParse_ExactlyMaxRows(t *testing.T) {
 	for i := range agents.MaxRows {
 		b.WriteString("a" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + "@acme.com,N\n")
 	}
-	_, _, _, err := agents.Parse(strings.NewReader(b.String()))
+	_, _, _, err := agents.Parse(strings.NewReader(b.String()), csvio.Options{})
 	require.NoError(t, err, "1 header + 1000 rows is within the limit")
 }
 
 func TestParse_CurrentEmailRename(t *testing.T) {
-	_, changes, failures, err := agents.Parse(strings.NewReader("Current Email,Email\nold@acme.com,new@acme.com\nnew@acme.com,\n"))
+	_, changes, failures, err := agents.Parse(strings.NewReader("Current Email,Email\nold@acme.com,new@acme.com\nnew@acme.com,\n"), csvio.Options{})
 	require.NoError(t, err)
 	require.Len(t, changes, 1)
 	assert.Equal(t, "old@acme.com", changes[0].CurrentEmail)
@@ -124,7 +125,7 @@ func FuzzParse(f *testing.F) {
 		f.Add(string(b))
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		_, changes, failures, err := agents.Parse(strings.NewReader(src))
+		_, changes, failures, err := agents.Parse(strings.NewReader(src), csvio.Options{})
 		if err != nil {
 			return
 		}

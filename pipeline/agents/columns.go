@@ -41,7 +41,7 @@ func mapColumns(header []string) (columns, error) {
 	}
 	for i, name := range header {
 		if _, ok := cols[name]; !ok {
-			return nil, pipeline.Invalid("header: unknown column %q%s; the columns are %s", name, csvio.Suggest(name, Columns), strings.Join(Columns, ", "))
+			return nil, pipeline.Invalid("header: unknown column %q%s; the columns are %s", csvio.Clip(name), csvio.Suggest(name, Columns), strings.Join(Columns, ", "))
 		}
 		cols[name] = i
 	}
@@ -120,7 +120,7 @@ func (cols columns) change(cells []string) (bulkd.AgentChange, string) {
 		b := v == "true"
 		ch.Active = &b
 	default:
-		return ch, colMsg(ColAgentActivation, fmt.Errorf("%q is not true or false", cols.cell(cells, ColAgentActivation)))
+		return ch, colMsg(ColAgentActivation, fmt.Errorf("%q is not true or false", csvio.Clip(cols.cell(cells, ColAgentActivation))))
 	}
 	return ch, ""
 }
@@ -132,7 +132,7 @@ func claimEmails(seen map[string]int, row int, ch bulkd.AgentChange) string {
 			continue
 		}
 		if prev, ok := seen[strings.ToLower(p.v)]; ok && prev != row {
-			return colMsg(p.col, fmt.Errorf("%s is also in row %d; an agent may appear once a file", p.v, prev))
+			return colMsg(p.col, fmt.Errorf("%s is also in row %d; an agent may appear once a file", csvio.Clip(p.v), prev))
 		}
 	}
 	for _, v := range []string{ch.CurrentEmail, ch.Email} {
@@ -151,7 +151,7 @@ func email(v string) (string, error) {
 	}
 	a, err := mail.ParseAddress(v)
 	if err != nil || a.Address != v || a.Name != "" || len(v) > 254 || !strings.Contains(v[strings.LastIndexByte(v, '@'):], ".") {
-		return "", fmt.Errorf("%q is not an email address", v)
+		return "", fmt.Errorf("%q is not an email address", csvio.Clip(v))
 	}
 	return v, nil
 }
@@ -159,7 +159,7 @@ func email(v string) (string, error) {
 func matches(re *regexp.Regexp, want string) func(string) (string, error) {
 	return func(v string) (string, error) {
 		if !re.MatchString(v) {
-			return "", fmt.Errorf("%q is not %s", v, want)
+			return "", fmt.Errorf("%q is not %s", csvio.Clip(v), want)
 		}
 		return v, nil
 	}
@@ -169,7 +169,7 @@ func matches(re *regexp.Regexp, want string) func(string) (string, error) {
 func phone(v string) (string, error) {
 	n, err := phonenumbers.Parse(v, "")
 	if err != nil || !phonenumbers.IsValidNumber(n) {
-		return "", fmt.Errorf("%q is not a valid phone number in international format (+ and country code)", v)
+		return "", fmt.Errorf("%q is not a valid phone number in international format (+ and country code)", csvio.Clip(v))
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), nil
 }

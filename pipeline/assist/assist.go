@@ -9,13 +9,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/csvio"
 	"github.com/nyaruka/phonenumbers"
@@ -55,36 +56,16 @@ func (im *Importer) Kind() bulkd.Kind { return bulkd.KindAssist }
 // Import reads the job's CSV and stores its contacts.
 func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	job := run.Job
-	f, err := os.Open(run.Path())
+	f, err := fsx.Open(run.Path())
 	if err != nil {
 		return fmt.Errorf("open %s: %w", job.File, err)
 	}
 	defer f.Close()
-	cr, err := csvio.NewReader(f)
-	if err != nil {
-		return pipeline.Invalid("%v", err)
-	}
-	pos := map[string]int{}
-	for _, c := range Columns {
-		i, ok := cr.Index(c)
-		if !ok {
-			return pipeline.Invalid("header: the column %q is missing; the columns are %s", c, strings.Join(Columns, ","))
-		}
-		pos[c] = i
-	}
-	for _, h := range cr.Header() {
-		if !slices.Contains(Columns, h) {
-			return pipeline.Invalid("header: unknown column %q%s", h, csvio.Suggest(h, Columns))
-		}
-	}
-	rows, err := cr.All(MaxRows)
-	if errors.Is(err, csvio.ErrTooManyRows) {
-		return pipeline.Invalid("more than %d rows: an assist contacts file holds at most %d", MaxRows, MaxRows)
-	}
+	header, rows, pos, err := read(f, run.CSVOptions())
 	if err != nil {
 		return err
 	}
-	if err := run.Begin(ctx, cr.Header(), len(rows)); err != nil {
+	if err := run.Begin(ctx, header, len(rows)); err != nil {
 		return err
 	}
 	now := im.now().UTC()
@@ -94,6 +75,37 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 			_, err := im.store.ApplyAssistContacts(ctx, job.ID, job.Tenant, contacts, p)
 			return err
 		})
+}
+
+// read reads a whole assist file as o says: its header, its rows and the
+// position of each of Columns, or an EINVALID error for a file that is
+// unusable.
+func read(r io.Reader, o csvio.Options) ([]string, []csvio.Row, map[string]int, error) {
+	cr, err := csvio.NewReaderOptions(r, o)
+	if err != nil {
+		return nil, nil, nil, pipeline.Invalid("%v", err)
+	}
+	pos := map[string]int{}
+	for _, c := range Columns {
+		i, ok := cr.Index(c)
+		if !ok {
+			return nil, nil, nil, pipeline.Invalid("header: the column %q is missing; the columns are %s", c, strings.Join(Columns, ","))
+		}
+		pos[c] = i
+	}
+	for _, h := range cr.Header() {
+		if !slices.Contains(Columns, h) {
+			return nil, nil, nil, pipeline.Invalid("header: unknown column %q%s", csvio.Clip(h), csvio.Suggest(h, Columns))
+		}
+	}
+	rows, err := cr.All(MaxRows)
+	if errors.Is(err, csvio.ErrTooManyRows) {
+		return nil, nil, nil, pipeline.Invalid("more than %d rows: an assist contacts file holds at most %d", MaxRows, MaxRows)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cr.Header(), rows, pos, nil
 }
 
 // contact builds a row's contact, or says why the row fails.
@@ -135,11 +147,11 @@ func normalise(number, code string) (string, string, string) {
 	cc, err := strconv.Atoi(strings.TrimPrefix(code, "+"))
 	region := phonenumbers.GetRegionCodeForCountryCode(cc)
 	if err != nil || region == "ZZ" {
-		return "", "", fmt.Sprintf("column %q: %q is not a country calling code such as +1 or +91", "cellPhoneCountryCode", code)
+		return "", "", fmt.Sprintf("column %q: %q is not a country calling code such as +1 or +91", "cellPhoneCountryCode", csvio.Clip(code))
 	}
 	n, err := phonenumbers.Parse(number, region)
 	if err != nil || !phonenumbers.IsValidNumber(n) || int(n.GetCountryCode()) != cc {
-		return "", "", fmt.Sprintf("column %q: %q is not a valid phone number for +%d", "cellPhoneNumber", number, cc)
+		return "", "", fmt.Sprintf("column %q: %q is not a valid phone number for +%d", "cellPhoneNumber", csvio.Clip(number), cc)
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), "+" + strconv.Itoa(cc), ""
 }

@@ -60,15 +60,15 @@ func mapCSVHeader(header []string) (*csvColumns, error) {
 		if rest, ok := strings.CutPrefix(name, MetadataPrefix); ok {
 			switch n := len([]rune(rest)); {
 			case n == 0:
-				return nil, pipeline.Invalid("header: column %q has no metadata field name after %q", name, MetadataPrefix)
+				return nil, pipeline.Invalid("header: column %q has no metadata field name after %q", csvio.Clip(name), MetadataPrefix)
 			case n > maxMetaName:
-				return nil, pipeline.Invalid("header: column %q: a metadata field name has at most %d characters, this one %d", name, maxMetaName, n)
+				return nil, pipeline.Invalid("header: column %q: a metadata field name has at most %d characters, this one %d", csvio.Clip(name), maxMetaName, n)
 			}
 			c.meta = append(c.meta, metaColumn{i, rest})
 			continue
 		}
 		if !slices.Contains(Columns, name) {
-			return nil, pipeline.Invalid("header: unknown column %q%s; custom fields are named %s<name>", name, csvio.Suggest(name, Columns), MetadataPrefix)
+			return nil, pipeline.Invalid("header: unknown column %q%s; custom fields are named %s<name>", csvio.Clip(name), csvio.Suggest(name, Columns), MetadataPrefix)
 		}
 		c.idx[name] = i
 	}
@@ -149,14 +149,20 @@ func (r *row) offset(col, v string) int64 {
 	return start - r.startMs
 }
 
-// readCSV reads a contacts CSV, calling fn for every row in order. It
-// returns the header, or an EINVALID error for a file that is unusable.
-// The row and its cells slice are reused: fn must copy what it keeps. With
-// volatile, so are the bytes behind every string of the row (its cells and
-// the fields parsed from them): they are valid only during fn, which must
-// strings.Clone any it keeps. That saves copying the whole file once more.
+// readCSV is readCSVWith with the default csvio.Options.
 func readCSV(rd io.Reader, volatile bool, fn func(*row) error) ([]string, error) {
-	cr, cols, err := openCSV(rd)
+	return readCSVWith(rd, csvio.Options{}, volatile, fn)
+}
+
+// readCSVWith reads a contacts CSV as o says, calling fn for every row in
+// order. It returns the header, or an EINVALID error for a file that is
+// unusable. The row and its cells slice are reused: fn must copy what it
+// keeps. With volatile, so are the bytes behind every string of the row
+// (its cells and the fields parsed from them): they are valid only during
+// fn, which must strings.Clone any it keeps. That saves copying the whole
+// file once more.
+func readCSVWith(rd io.Reader, o csvio.Options, volatile bool, fn func(*row) error) ([]string, error) {
+	cr, cols, err := openCSV(rd, o)
 	if err != nil {
 		return nil, err
 	}
@@ -183,10 +189,10 @@ func readCSV(rd io.Reader, volatile bool, fn func(*row) error) ([]string, error)
 	}
 }
 
-// openCSV reads and checks a contacts CSV's header; rows are read with
-// one reused cells slice.
-func openCSV(rd io.Reader) (*csvio.Reader, *csvColumns, error) {
-	cr, err := csvio.NewReader(rd)
+// openCSV reads and checks a contacts CSV's header, as o says; rows are
+// read with one reused cells slice.
+func openCSV(rd io.Reader, o csvio.Options) (*csvio.Reader, *csvColumns, error) {
+	cr, err := csvio.NewReaderOptions(rd, o)
 	if err != nil {
 		return nil, nil, pipeline.Invalid("%v", err)
 	}
@@ -201,8 +207,8 @@ func openCSV(rd io.Reader) (*csvio.Reader, *csvColumns, error) {
 // scanCSV is the importer's first, light pass: it checks the header, counts
 // rows and collects the recording names (of the rows within the limit),
 // without validating rows.
-func scanCSV(rd io.Reader, refs *refSet) ([]string, int, error) {
-	cr, cols, err := openCSV(rd)
+func scanCSV(rd io.Reader, o csvio.Options, refs *refSet) ([]string, int, error) {
+	cr, cols, err := openCSV(rd, o)
 	if err != nil {
 		return nil, 0, err
 	}

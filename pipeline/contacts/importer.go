@@ -10,7 +10,7 @@ import (
 	"archive/zip"
 	"context"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -20,6 +20,7 @@ import (
 	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/csvio"
 )
 
 // maxRows is the most contacts one job may hold (ids keep the row in 24 bits).
@@ -75,7 +76,7 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if err != nil {
 		return err
 	}
-	header, err := readHeader(meta)
+	header, err := readHeader(meta, run.CSVOptions())
 	if err != nil {
 		return err
 	}
@@ -86,7 +87,7 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if err != nil {
 		return err
 	}
-	job := run.Job // the first pass updates run.Job from here on
+	job, opts := run.Job, run.CSVOptions() // the first pass updates run.Job from here on
 	ctx, cancel := context.WithCancel(ctx)
 	stored := newRecordings(ctx, run.Dir, im.media, job.Realtime)
 	defer func() {
@@ -108,7 +109,7 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 		}
 		first = nil
 	}
-	err = im.commit(ctx, job, meta, agents, stored)
+	err = im.commit(ctx, job, meta, opts, agents, stored)
 	if first != nil {
 		if err != nil {
 			cancel()
@@ -152,7 +153,7 @@ func (im *Importer) firstPass(ctx context.Context, run *pipeline.Run, meta strin
 			early.Offer(n)
 		}
 	}}
-	header, total, err := scanMeta(meta, refs)
+	header, total, err := scanMeta(meta, run.CSVOptions(), refs)
 	if early != nil {
 		if err := early.Stop(); err != nil {
 			return err
@@ -323,13 +324,19 @@ func (r *recordings) get(name string) (stored, bool) {
 	}
 }
 
-// stored is what became of one recording file.
+// stored is what became of one recording file: stored, refused (err, which
+// fails its rows), or stopped by a fault of bulkd's own disk (fault, which
+// stops the job so that it pauses and resumes, rather than fail good rows).
 type stored struct {
-	blob media.Blob
-	err  string
+	blob  media.Blob
+	err   string
+	fault error
 }
 
 func storedOf(b media.Blob, err error) stored {
+	if fsx.Transient(err) {
+		return stored{fault: err}
+	}
 	if err != nil {
 		return stored{err: err.Error()}
 	}
@@ -345,7 +352,7 @@ type batch struct {
 // commit parses rows after the job's checkpoint into batches of encoded
 // contacts on one goroutine and commits them on this one, which then does
 // little but put bytes.
-func (im *Importer) commit(ctx context.Context, job *bulkd.Job, meta string, agents *directory, stored *recordings) error {
+func (im *Importer) commit(ctx context.Context, job *bulkd.Job, meta string, opts csvio.Options, agents *directory, stored *recordings) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan batch, 2)
@@ -383,7 +390,7 @@ func (im *Importer) commit(ctx context.Context, job *bulkd.Job, meta string, age
 		// Rows are volatile: a contact is encoded (copied) before the next
 		// row is read, and a failed row's cells are cloned.
 		last := job.RowsDone
-		_, err := readMeta(meta, true, func(r *row) error {
+		_, err := readMeta(meta, opts, true, func(r *row) error {
 			if r.num <= job.RowsDone {
 				return nil
 			}
@@ -391,7 +398,11 @@ func (im *Importer) commit(ctx context.Context, job *bulkd.Job, meta string, age
 			if r.num > maxRows {
 				r.fail("", "a contacts file holds at most %d rows: split it into several files", maxRows)
 			}
-			if im.contact(job, r, agents, stored, &c) {
+			ok, err := im.contact(job, r, agents, stored, &c)
+			if err != nil {
+				return err
+			}
+			if ok {
 				if err := cur.contacts.Add(&c); err != nil {
 					return err
 				}
@@ -434,15 +445,16 @@ func (im *Importer) commit(ctx context.Context, job *bulkd.Job, meta string, age
 }
 
 // contact builds the contact for a row into c (reusing its slices), or
-// sets r.err and returns false.
-func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored *recordings, c *bulkd.Contact) bool {
+// sets r.err and returns false. An error is a fault that stops the job
+// before this row is committed either way.
+func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored *recordings, c *bulkd.Contact) (bool, error) {
 	if r.err != "" {
-		return false
+		return false, nil
 	}
 	agentID, msg := agents.resolve(r.agent, job.User)
 	if msg != "" {
 		r.fail("AgentId", "%s", msg)
-		return false
+		return false, nil
 	}
 	*c = bulkd.Contact{
 		ID: bulkd.RowID(job.ID, r.num), AgentID: agentID, CallID: r.callID, AssocCallID: r.assocCallID,
@@ -457,35 +469,37 @@ func (im *Importer) contact(job *bulkd.Job, r *row, agents *directory, stored *r
 		rec := bulkd.Recording{Location: rc.location, Media: rc.media, OffsetMs: rc.offsetMs}
 		s, ok := stored.get(rc.location)
 		switch {
+		case ok && s.fault != nil:
+			return false, fmt.Errorf("store recording %s: %w", rc.location, s.fault)
 		case ok && s.err != "":
 			r.fail(rc.col, "%s", s.err)
-			return false
+			return false, nil
 		case ok:
 			rec.Size, rec.SHA256 = s.blob.Size, s.blob.SHA256
 		case job.Realtime:
 			c.Complete = false // uploaded later
 		default:
 			r.fail(rc.col, "recording %s is missing: it was not uploaded with the contact, or did not appear in the folder in time", rc.location)
-			return false
+			return false, nil
 		}
 		c.Recordings = append(c.Recordings, rec)
 	}
-	return true
+	return true, nil
 }
 
 // scanMeta is the first pass over a metadata file: its header, its row
 // count, and the recordings it names (into refs).
-func scanMeta(path string, refs *refSet) ([]string, int, error) {
-	f, err := os.Open(path)
+func scanMeta(path string, o csvio.Options, refs *refSet) ([]string, int, error) {
+	f, err := fsx.Open(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("open %s: %w", filepath.Base(path), err)
 	}
 	defer f.Close()
 	if !isJSON(path) {
-		return scanCSV(f, refs)
+		return scanCSV(f, o, refs)
 	}
 	total := 0
-	err = readJSON(f, func(r *row) error {
+	err = readJSONWith(f, o, func(r *row) error {
 		total++
 		for _, rc := range r.recs {
 			refs.add(rc.location)
@@ -497,33 +511,33 @@ func scanMeta(path string, refs *refSet) ([]string, int, error) {
 
 // readHeader checks a metadata file's header (a CSV's columns) and returns
 // it.
-func readHeader(path string) ([]string, error) {
+func readHeader(path string, o csvio.Options) ([]string, error) {
 	if isJSON(path) {
 		return jsonHeader, nil
 	}
-	f, err := os.Open(path)
+	f, err := fsx.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", filepath.Base(path), err)
 	}
 	defer f.Close()
-	cr, _, err := openCSV(f)
+	cr, _, err := openCSV(f, o)
 	if err != nil {
 		return nil, err
 	}
 	return cr.Header(), nil
 }
 
-// readMeta reads a CSV or JSON metadata file, calling fn per row.
-func readMeta(path string, volatile bool, fn func(*row) error) ([]string, error) {
-	f, err := os.Open(path)
+// readMeta reads a CSV or JSON metadata file as o says, calling fn per row.
+func readMeta(path string, o csvio.Options, volatile bool, fn func(*row) error) ([]string, error) {
+	f, err := fsx.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", filepath.Base(path), err)
 	}
 	defer f.Close()
 	if isJSON(path) {
-		return jsonHeader, readJSON(f, fn)
+		return jsonHeader, readJSONWith(f, o, fn)
 	}
-	return readCSV(f, volatile, fn) // its row count was checked by the first pass
+	return readCSVWith(f, o, volatile, fn) // its row count was checked by the first pass
 }
 
 func isJSON(path string) bool { return strings.EqualFold(filepath.Ext(path), ".json") }
@@ -533,6 +547,7 @@ func isJSON(path string) bool { return strings.EqualFold(filepath.Ext(path), ".j
 // the names unpacked.
 func unpack(run *pipeline.Run) (string, []string, error) {
 	var metas, unpacked []string
+	lim, written := run.ZipLimits(), int64(0)
 	for _, f := range run.Job.Files {
 		if !strings.EqualFold(filepath.Ext(f), ".zip") {
 			if IsMetadata(f) {
@@ -540,7 +555,7 @@ func unpack(run *pipeline.Run) (string, []string, error) {
 			}
 			continue
 		}
-		names, err := extract(filepath.Join(run.Dir, f), run.Dir, run.Job.Files)
+		names, err := extract(filepath.Join(run.Dir, f), run.Dir, run.Job.Files, lim, &written)
 		if err != nil {
 			return "", nil, err
 		}
@@ -560,14 +575,19 @@ func unpack(run *pipeline.Run) (string, []string, error) {
 	return "", nil, pipeline.Invalid("more than one metadata file (%s): send one CSV or JSON per upload", strings.Join(metas, ", "))
 }
 
-// extract writes a ZIP's files into dir under their base names. It can be
-// replayed.
-func extract(zipPath, dir string, taken []string) ([]string, error) {
+// extract writes a ZIP's files into dir under their base names, within
+// lim (its entry count, and the bytes and compression ratio actually
+// written, whatever the headers claim; written counts across a job's ZIPs).
+// It can be replayed.
+func extract(zipPath, dir string, taken []string, lim pipeline.ZipLimits, written *int64) ([]string, error) {
 	zr, err := zip.OpenReader(zipPath)
 	if err != nil {
 		return nil, pipeline.Invalid("%s is not a readable ZIP: %v", filepath.Base(zipPath), err)
 	}
 	defer zr.Close()
+	if len(zr.File) > lim.MaxEntries {
+		return nil, pipeline.Invalid("%s holds %d entries, more than the %d a ZIP may hold (limits.zip_max_entries)", filepath.Base(zipPath), len(zr.File), lim.MaxEntries)
+	}
 	seen := map[string]bool{}
 	for _, t := range taken {
 		seen[t] = true
@@ -582,7 +602,10 @@ func extract(zipPath, dir string, taken []string) ([]string, error) {
 			return nil, pipeline.Invalid("%s holds two files named %s (folders are flattened)", filepath.Base(zipPath), name)
 		}
 		seen[name] = true
-		if err := writeEntry(zf, filepath.Join(dir, name)); err != nil {
+		if err := writeEntry(zf, filepath.Join(dir, name), lim, written); err != nil {
+			if bulkd.ErrorCode(err) == bulkd.EINVALID {
+				return nil, pipeline.Invalid("%s: %v", name, err)
+			}
 			return nil, fmt.Errorf("unzip %s from %s: %w", name, filepath.Base(zipPath), err)
 		}
 		names = append(names, name)
@@ -590,11 +613,36 @@ func extract(zipPath, dir string, taken []string) ([]string, error) {
 	return names, nil
 }
 
-func writeEntry(zf *zip.File, dst string) error {
+// writeEntry unpacks zf to dst, counting what it writes against lim.
+func writeEntry(zf *zip.File, dst string, lim pipeline.ZipLimits, written *int64) error {
 	in, err := zf.Open()
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	return fsx.CopyTo(dst, in)
+	return fsx.CopyTo(dst, &boundedEntry{r: in, lim: lim, packed: int64(zf.CompressedSize64), written: written})
+}
+
+// boundedEntry reads a ZIP entry and fails once it is over a limit, so
+// that a bomb stops at the limit instead of at a full disk.
+type boundedEntry struct {
+	r       io.Reader
+	lim     pipeline.ZipLimits
+	packed  int64
+	n       int64
+	written *int64
+}
+
+func (b *boundedEntry) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	*b.written += int64(n)
+	switch {
+	case *b.written > b.lim.MaxBytes:
+		return n, pipeline.Invalid("the ZIP unpacks to more than %d bytes (limits.zip_max_bytes)", b.lim.MaxBytes)
+	case b.n > pipeline.RatioFloor && b.n > b.lim.MaxRatio*max(b.packed, 1):
+		return n, pipeline.Invalid("the entry unpacks to more than %d times its packed size of %d bytes (limits.zip_max_ratio): "+
+			"it looks like a ZIP bomb", b.lim.MaxRatio, b.packed)
+	}
+	return n, err
 }

@@ -9,9 +9,12 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/csvio"
 )
 
 // jsonHeader is the error report's header for a JSON file: one column that
@@ -38,7 +41,7 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		*f = flexString(b)
 		return nil
 	}
-	return fmt.Errorf("%s is not a string or a number", b)
+	return fmt.Errorf("%s is not a string or a number", csvio.Clip(string(b)))
 }
 
 type jsonRecording struct {
@@ -101,10 +104,17 @@ func parseJSON(zones zoneCache, num int, raw []byte) *row {
 		compact.Write(raw)
 	}
 	r := &row{num: num, cells: []string{compact.String()}}
+	if !utf8.Valid(raw) { // encoding/json would store U+FFFD in its place
+		r.fail("", "%s", csvio.InvalidUTF8(raw))
+		return r
+	}
 	var c jsonContact
 	if err := strictUnmarshal(raw, &c); err != nil {
 		msg := err.Error()
 		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+			if name, err := strconv.Unquote(f); err == nil {
+				f = strconv.Quote(csvio.Clip(name))
+			}
 			msg = fmt.Sprintf("field %s is not a contact field", f)
 		}
 		r.fail("", "%s", strings.TrimPrefix(msg, "json: "))
@@ -127,7 +137,7 @@ func parseJSON(zones zoneCache, num int, raw []byte) *row {
 	r.setDirection("Direction", string(c.Direction))
 	for _, name := range slices.Sorted(maps.Keys(c.CustomMetadata)) {
 		if n := len([]rune(name)); n == 0 || n > maxMetaName {
-			r.fail("CustomMetadata", "field name %q must have 1 to %d characters", name, maxMetaName)
+			r.fail("CustomMetadata", "field name %q must have 1 to %d characters", csvio.Clip(name), maxMetaName)
 		}
 		r.setMetadata(name, string(c.CustomMetadata[name]))
 	}
@@ -150,18 +160,36 @@ func firstOf(a, b flexString) flexString {
 	return b
 }
 
-// readJSON reads a JSON file of one contact, an array of contacts, or
-// contacts one after another, calling fn for each in order. Backslashes that
-// start no JSON escape (acme\smithj, as in the seed's own example) are
-// read as themselves.
+// readJSON is readJSONWith with the default csvio.Options.
 func readJSON(rd io.Reader, fn func(*row) error) error {
-	br := bufio.NewReaderSize(&escapeFixer{r: bufio.NewReaderSize(rd, 64<<10)}, 64<<10)
+	return readJSONWith(rd, csvio.Options{}, fn)
+}
+
+// readJSONWith reads a JSON file of one contact, an array of contacts, or
+// contacts one after another, calling fn for each in order. Backslashes
+// that start no JSON escape (acme\smithj, as in the seed's own example) are
+// read as themselves. The text is decoded as o.Encoding says, and one
+// contact may not be over o.MaxRecordBytes: a file that is not contacts
+// (one 200 MB string) fails without being held whole. A contact that is not
+// valid UTF-8 fails alone.
+func readJSONWith(rd io.Reader, o csvio.Options, fn func(*row) error) error {
+	o = o.WithDefaults()
+	text, err := csvio.Decode(rd, o.Encoding)
+	if err != nil {
+		return pipeline.Invalid("%v", err)
+	}
+	br := bufio.NewReaderSize(&escapeFixer{r: text}, 64<<10)
 	first, err := peekNonSpace(br)
 	if err != nil {
 		return pipeline.Invalid("the file is empty: it needs a contact object or an array of them")
 	}
-	dec := json.NewDecoder(br)
+	lim := &valueLimit{r: br, max: int64(o.MaxRecordBytes)}
+	dec := json.NewDecoder(lim)
+	num := 1
 	syntax := func(err error) error {
+		if errors.Is(err, errValueTooLong) {
+			return pipeline.Invalid("contact %d, from byte %d: the contact is over %d bytes (the limit is limits.max_record_bytes)", num, lim.start, lim.max)
+		}
 		return pipeline.Invalid("JSON syntax error near byte %d: %v", dec.InputOffset(), err)
 	}
 	if first == '[' {
@@ -172,7 +200,11 @@ func readJSON(rd io.Reader, fn func(*row) error) error {
 		return pipeline.Invalid("the file is not JSON contacts: it must start with { or [")
 	}
 	zones := zoneCache{}
-	for num := 1; dec.More(); num++ {
+	for ; ; num++ {
+		lim.start = dec.InputOffset()
+		if !dec.More() {
+			break
+		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return syntax(err)
@@ -190,9 +222,38 @@ func readJSON(rd io.Reader, fn func(*row) error) error {
 		}
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if errors.Is(err, errValueTooLong) {
+			return syntax(err)
+		}
 		return pipeline.Invalid("JSON syntax error near byte %d: unexpected data after the contacts", dec.InputOffset())
 	}
 	return nil
+}
+
+// errValueTooLong is valueLimit's: a JSON value is over the limit.
+var errValueTooLong = errors.New("a JSON value is over the limit")
+
+// valueLimit bounds how far a json.Decoder reads past the start of the
+// value it decodes. The decoder buffers a whole value before decoding it
+// and reads only while the value is incomplete, so refusing to read once
+// max bytes have come since start bounds its buffer at max plus one read.
+type valueLimit struct {
+	r     io.Reader
+	max   int64
+	start int64 // the decoder's offset where the current value begins
+	n     int64 // bytes read
+}
+
+// maxRead bounds one read, and so what a decoder holds past a value's end.
+const maxRead = 64 << 10
+
+func (l *valueLimit) Read(p []byte) (int, error) {
+	if l.n-l.start >= l.max {
+		return 0, errValueTooLong
+	}
+	n, err := l.r.Read(p[:min(len(p), maxRead)])
+	l.n += int64(n)
+	return n, err
 }
 
 func peekNonSpace(br *bufio.Reader) (byte, error) {

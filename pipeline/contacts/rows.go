@@ -9,6 +9,7 @@ import (
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/media"
+	"github.com/bulkd/bulkd/pipeline/csvio"
 )
 
 // The CSV columns, named as in the seed. TimeZone and ClientTimeZone are the
@@ -127,9 +128,9 @@ func (r *row) setAgent(col, v string) {
 		!strings.HasSuffix(v, `\`) && !strings.HasSuffix(v, "/"):
 		r.agent = agentRef{'a', strings.ReplaceAll(v, "/", `\`)}
 	case strings.ContainsAny(v, "\b\f\n\r\t"):
-		r.fail(col, "%q holds a control character: in JSON, write a domain\\user login with a doubled backslash (\"domain\\\\user\")", v)
+		r.fail(col, "%q holds a control character: in JSON, write a domain\\user login with a doubled backslash (\"domain\\\\user\")", csvio.Clip(v))
 	default:
-		r.fail(col, "%q is not an agent id (digits), an email, or an ACD login (domain\\user)", v)
+		r.fail(col, "%q is not an agent id (digits), an email, or an ACD login (domain\\user)", csvio.Clip(v))
 	}
 }
 
@@ -145,7 +146,7 @@ func (r *row) millis(col, v string) (int64, bool) {
 		if strings.ContainsAny(v, "eE.") {
 			hint = " (a spreadsheet may have shortened it: format the column to show every digit)"
 		}
-		r.fail(col, "%q is not a whole number of milliseconds%s", v, hint)
+		r.fail(col, "%q is not a whole number of milliseconds%s", csvio.Clip(v), hint)
 		return 0, false
 	}
 	return n, true
@@ -166,7 +167,7 @@ func (r *row) setDirection(col, v string) {
 	case "1":
 		r.direction = 1
 	default:
-		r.fail(col, "%q is not 0 (inbound) or 1 (outbound)", v)
+		r.fail(col, "%q is not 0 (inbound) or 1 (outbound)", csvio.Clip(v))
 	}
 }
 
@@ -190,17 +191,17 @@ func (r *row) addRecording(col, location string, offset int64) {
 		return
 	}
 	if strings.ContainsAny(location, `/\`) {
-		r.fail(col, "%q must be a file name, without folders", location)
+		r.fail(col, "%q must be a file name, without folders", csvio.Clip(location))
 		return
 	}
 	mt, ok := media.TypeOf(location)
 	if !ok {
-		r.fail(col, "%q has an unknown recording extension (use %s)", location, media.Extensions)
+		r.fail(col, "%q has an unknown recording extension (use %s)", csvio.Clip(location), media.Extensions)
 		return
 	}
 	for _, other := range r.recs {
 		if other.location == location {
-			r.fail(col, "%s is already named by column %q", location, other.col)
+			r.fail(col, "%s is already named by column %q", csvio.Clip(location), other.col)
 			return
 		}
 	}

@@ -1,11 +1,10 @@
 // Package csvio is the CSV reading and error-report writing that every
-// import kind shares: header mapping, a UTF-8 BOM, CRLF, quoted fields,
-// per-row column-count checks and 1-based data row numbers.
+// import kind shares: text encodings and byte order marks, bounded records
+// and headers, CRLF, quoted fields, per-row column-count and UTF-8 checks,
+// 1-based data row numbers, and clipping user data quoted in messages.
 package csvio
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ const (
 	ColErrorMessage = "Error Message"
 )
 
+// bom is UTF-8's byte order mark.
 var bom = []byte{0xEF, 0xBB, 0xBF}
 
 // Reader reads a CSV file with a header row.
@@ -34,7 +34,8 @@ type Reader struct {
 
 // Row is one data row. Err is set, and Cells are the raw cells, when the
 // row itself is malformed (a column count that differs from the header's, a
-// stray quote); the rest of the file is still read.
+// stray quote, text that is not UTF-8); a row over the record limit has no
+// cells. The rest of the file is still read.
 type Row struct {
 	Num   int // 1-based data row number
 	Line  int // 1-based line in the file where the row starts
@@ -42,20 +43,41 @@ type Row struct {
 	Err   string
 }
 
-// NewReader reads the header from r. A file with no header, an empty column
+// NewReader reads the header from r, a UTF-8 file, with the default
+// limits; see NewReaderOptions.
+func NewReader(r io.Reader) (*Reader, error) { return NewReaderOptions(r, Options{}) }
+
+// NewReaderOptions reads the header from r, decoded as o says. A file with
+// no header, a header over o's limits or not valid UTF-8, an empty column
 // name or a column named twice is an error; the caller fails the file.
-func NewReader(r io.Reader) (*Reader, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	if b, err := br.Peek(3); err == nil && bytes.Equal(b, bom) {
-		_, _ = br.Discard(3)
+//
+// Later records over o.MaxRecordBytes, or not valid UTF-8, fail alone: the
+// reader skips such a record to its end without keeping its bytes (it
+// follows quotes, so a newline inside a quoted field does not end it) and
+// goes on with the next, so one runaway row does not cost the file.
+func NewReaderOptions(r io.Reader, o Options) (*Reader, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
 	}
-	cr := &records{br: br} // the column count is checked per row, so one bad row fails alone
-	header, _, err := cr.read()
+	o = o.WithDefaults()
+	br, err := Decode(r, o.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	// The column count is checked per row, so one bad row fails alone.
+	cr := &records{br: br, max: o.MaxRecordBytes, validate: true}
+	header, line, err := cr.read()
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("the file is empty: it needs a header row")
 	}
+	if _, ok := err.(*recordError); ok {
+		return nil, fmt.Errorf("header: line %d: %w", line, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
+	}
+	if len(header) > o.MaxColumns {
+		return nil, fmt.Errorf("header: line %d: %d columns, over the limit of %d (limits.max_columns)", line, len(header), o.MaxColumns)
 	}
 	rd := &Reader{r: cr, width: len(header), index: make(map[string]int, len(header))}
 	if n := len(header); n >= 2 && header[n-2] == ColRow && header[n-1] == ColErrorMessage {
@@ -65,8 +87,11 @@ func NewReader(r io.Reader) (*Reader, error) {
 		if strings.TrimSpace(name) == "" {
 			return nil, fmt.Errorf("header: column %d has no name", i+1)
 		}
+		if strings.IndexByte(name, 0) >= 0 {
+			return nil, fmt.Errorf("header: line %d: column %d holds NUL bytes; %s", line, i+1, guessEncoding([]byte{0}))
+		}
 		if j, dup := rd.index[name]; dup {
-			return nil, fmt.Errorf("header: column %q appears twice (columns %d and %d)", name, j+1, i+1)
+			return nil, fmt.Errorf("header: column %q appears twice (columns %d and %d)", Clip(name), j+1, i+1)
 		}
 		rd.index[name] = i
 	}
@@ -99,11 +124,14 @@ func (r *Reader) Next() (Row, error) {
 		return Row{}, io.EOF
 	}
 	r.row++
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return Row{Num: r.row, Line: pe.StartLine, Cells: rec, Err: fmt.Sprintf("line %d: %v", pe.Line, pe.Err)}, nil
-	}
-	if err != nil {
+	if err != nil { // checked first: errors.As's target escapes, an allocation a row
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return Row{Num: r.row, Line: pe.StartLine, Cells: rec, Err: fmt.Sprintf("line %d: %v", pe.Line, pe.Err)}, nil
+		}
+		if re, ok := err.(*recordError); ok {
+			return Row{Num: r.row, Line: line, Cells: rec, Err: fmt.Sprintf("line %d: %v", line, re)}, nil
+		}
 		return Row{}, fmt.Errorf("row %d: %w", r.row, err)
 	}
 	row := Row{Num: r.row, Line: line, Cells: rec}

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -31,6 +33,24 @@ type records struct {
 	// volatile: cells point into the read buffer, valid until the next
 	// read. For a pass that keeps nothing.
 	volatile bool
+	// max bounds a record's bytes, its lines together (0: no bound). A
+	// record over it is skipped without keeping its bytes, so memory stays
+	// at max plus one buffer whatever the input.
+	max      int
+	recBytes int // bytes of the record being read
+	// validate checks every line with utf8.Valid; badUTF8 describes the
+	// record's first invalid line.
+	validate bool
+	badUTF8  string
+}
+
+// recordError fails one record alone: the reader can go on with the next.
+type recordError struct{ msg string }
+
+func (e *recordError) Error() string { return e.msg }
+
+func tooLong(max int) *recordError {
+	return &recordError{fmt.Sprintf("the record is over %d bytes (the limit is limits.max_record_bytes); is this a CSV file with line breaks?", max)}
 }
 
 // arenaSize is the size of each cell arena. A cell pins its arena, so a
@@ -58,16 +78,26 @@ func (r *records) str(b []byte) string {
 }
 
 // readLine is encoding/csv's: one line with "\r\n" normalised to "\n", a
-// trailing "\r" before EOF dropped.
-func (r *records) readLine() ([]byte, error) {
+// trailing "\r" before EOF dropped. A line that takes the record over
+// r.max is not read whole: the rest of the record is skipped (inQuotes: the
+// line starts inside a quoted field) and the error is a *recordError.
+func (r *records) readLine(inQuotes bool) ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		r.raw = append(r.raw[:0], line...)
-		for errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) && !r.over(len(r.raw)) {
 			line, err = r.br.ReadSlice('\n')
 			r.raw = append(r.raw, line...)
 		}
 		line = r.raw
+	}
+	if r.over(len(line)) {
+		r.numLine++
+		return nil, r.skip(line, err, inQuotes)
+	}
+	r.recBytes += len(line)
+	if r.validate && r.badUTF8 == "" && !utf8.Valid(line) {
+		r.badUTF8 = InvalidUTF8(line)
 	}
 	n := len(line)
 	if n > 0 && err == io.EOF {
@@ -82,6 +112,93 @@ func (r *records) readLine() ([]byte, error) {
 		line = line[:n-1]
 	}
 	return line, err
+}
+
+func (r *records) over(n int) bool { return r.max > 0 && r.recBytes+n > r.max }
+
+// States of skip's scan, the parser's view of a record's bytes.
+const (
+	skipFieldStart = iota // a quote here opens a quoted field
+	skipUnquoted
+	skipQuoted
+	skipQuote   // a quote in a quoted field: it closes it unless doubled
+	skipQuoteCR // a closing quote then "\r": the line must end here
+	skipBad     // a parse error: the parser drops the rest of the line
+	skipEnd     // a newline ended the record
+)
+
+// skip reads on to the end of a record over the limit, keeping none of its
+// bytes; seen is what was read of it so far (err: ReadSlice's error for
+// it). The end is where the parser would end the record: the next newline
+// outside quotes, or the end of a line holding a parse error, so the next
+// record is read exactly as without the limit. A file ending inside the
+// record ends the record. An error other than io.EOF is returned as is.
+func (r *records) skip(seen []byte, err error, inQuotes bool) error {
+	st := skipFieldStart
+	if inQuotes {
+		st = skipQuoted
+	}
+	st = r.scan(st, seen)
+	for st != skipEnd && (err == nil || errors.Is(err, bufio.ErrBufferFull)) {
+		seen, err = r.br.ReadSlice('\n')
+		st = r.scan(st, seen)
+	}
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return err
+	}
+	return tooLong(r.max)
+}
+
+// scan runs skip's state machine over b, which holds at most one newline,
+// at its end. A newline inside quotes starts a line of the same record.
+func (r *records) scan(st int, b []byte) int {
+	for _, c := range b {
+		switch st {
+		case skipFieldStart, skipUnquoted:
+			switch {
+			case c == ',':
+				st = skipFieldStart
+			case c == '\n':
+				return skipEnd
+			case c == '"' && st == skipFieldStart:
+				st = skipQuoted
+			case c == '"':
+				st = skipBad
+			default:
+				st = skipUnquoted
+			}
+		case skipQuoted:
+			switch c {
+			case '"':
+				st = skipQuote
+			case '\n':
+				r.numLine++
+			}
+		case skipQuote:
+			switch c {
+			case '"':
+				st = skipQuoted
+			case ',':
+				st = skipFieldStart
+			case '\n':
+				return skipEnd
+			case '\r':
+				st = skipQuoteCR
+			default:
+				st = skipBad
+			}
+		case skipQuoteCR:
+			if c == '\n' {
+				return skipEnd
+			}
+			st = skipBad
+		case skipBad:
+			if c == '\n' {
+				return skipEnd
+			}
+		}
+	}
+	return st
 }
 
 func lengthNL(b []byte) int {
@@ -112,8 +229,12 @@ func (r *records) cells(n int) []string {
 func (r *records) read() ([]string, int, error) {
 	var line []byte
 	var errRead error
+	var start int
+	r.badUTF8 = ""
 	for errRead == nil {
-		line, errRead = r.readLine()
+		r.recBytes = 0        // blank lines do not count
+		start = r.numLine + 1 // a skipped record moves numLine past its lines
+		line, errRead = r.readLine(false)
 		if errRead == nil && len(line) == lengthNL(line) {
 			continue // blank lines are not records
 		}
@@ -122,11 +243,22 @@ func (r *records) read() ([]string, int, error) {
 	if errRead == io.EOF {
 		return nil, 0, errRead
 	}
-	start := r.numLine
-	if bytes.IndexByte(line, '"') < 0 {
-		return r.plain(line[:len(line)-lengthNL(line)]), start, errRead
+	if _, over := errRead.(*recordError); over {
+		return nil, start, errRead
 	}
-	cells, err := r.quoted(line, errRead)
+	var cells []string
+	var err error
+	if bytes.IndexByte(line, '"') < 0 {
+		cells, err = r.plain(line[:len(line)-lengthNL(line)]), errRead
+	} else {
+		cells, err = r.quoted(line, errRead)
+	}
+	if _, over := err.(*recordError); over {
+		return nil, start, err
+	}
+	if err == nil && r.badUTF8 != "" {
+		err = &recordError{r.badUTF8}
+	}
 	return cells, start, err
 }
 
@@ -204,7 +336,10 @@ parseField:
 					break parseField
 				}
 				col += len(line)
-				line, errRead = r.readLine()
+				line, errRead = r.readLine(true)
+				if _, over := errRead.(*recordError); over {
+					return nil, errRead
+				}
 				if len(line) > 0 {
 					posLine++
 					col = 1

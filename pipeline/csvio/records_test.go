@@ -95,3 +95,68 @@ func FuzzRecords(f *testing.F) {
 		sameAsEncodingCSV(t, src, 16+int(size), broken, size%2 == 1) // odd sizes: volatile cells
 	})
 }
+
+// sameUnderLimit reads src with a record limit and without, and fails
+// unless every record under the limit is read the same, with the same
+// line, and every record over it is the limit's error alone: the skip
+// resynchronises exactly where the parser would.
+func sameUnderLimit(t *testing.T, src string, bufSize, max int) {
+	t.Helper()
+	open := func(max int) *records {
+		return &records{br: bufio.NewReaderSize(strings.NewReader(src), bufSize), max: max}
+	}
+	want, got := open(0), open(max)
+	for n := 1; ; n++ {
+		wantCells, wantLine, wantErr := want.read()
+		gotCells, gotLine, gotErr := got.read()
+		var re *recordError
+		if errors.As(gotErr, &re) {
+			require.Equal(t, tooLong(max), re, "record %d", n)
+			require.Nil(t, gotCells, "record %d: no cells kept", n)
+			require.NotErrorIs(t, wantErr, io.EOF, "record %d: over the limit where there is none", n)
+			require.Equal(t, wantLine, gotLine, "record %d: line", n)
+			continue
+		}
+		require.Equal(t, wantErr, gotErr, "record %d: error", n)
+		if errors.Is(wantErr, io.EOF) {
+			return
+		}
+		require.Equal(t, wantCells, gotCells, "record %d: cells", n)
+		require.Equal(t, wantLine, gotLine, "record %d: line", n)
+	}
+}
+
+func TestRecords_SkipOverLimit(t *testing.T) {
+	long := strings.Repeat("x", 40)
+	for _, src := range []string{
+		long + "\na,b\n",                                   // a plain line
+		long + "," + long + "\r\na\r\n",                    // CRLF
+		`"` + long + "\n" + long + "\n" + `",b` + "\nc\n",  // a quoted field over several lines
+		`a,"` + long + `""` + long + `"` + "\nc\n",         // a doubled quote inside
+		`a,` + long + `"x` + "\n" + `"c"` + "\n",           // a bare quote: the line ends it
+		`"` + long + `"x` + "\n" + `"c` + "\nd\"\n",        // text after a closing quote
+		`"` + long + `"` + "\r\n" + "c\n",                  // closing quote, CRLF
+		`"` + long + `"` + "\rz\nc\n",                      // closing quote, lone CR
+		`"` + long + "\n\n" + long,                         // the file ends inside quotes
+		"a\n" + long,                                       // the file ends inside the record
+		"a\n\n\n" + long + "\n\n\nb\n",                     // blank lines around
+		"\"ab\"\n\"" + strings.Repeat("x\n", 20) + "\"\nc", // many short lines in one record
+	} {
+		for _, size := range []int{16, 4096} {
+			sameUnderLimit(t, src, size, MinRecordBytes)
+			sameUnderLimit(t, src, size, 30)
+		}
+	}
+}
+
+// FuzzRecordsLimit holds the record limit's skip to the parser: records
+// under the limit are read as without one, and reading goes on after one
+// over it exactly where the parser would.
+func FuzzRecordsLimit(f *testing.F) {
+	for _, s := range []string{"xxxxxxxxxxxxxxxxxxxx\na\n", "\"xxxxxxxxxxxxxxxx\n\"\"\",\nb\n", "a,b\"xxxxxxxxxxxxxxxxxxx\n\"c\"\n"} {
+		f.Add(s, uint8(0), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, src string, size, max uint8) {
+		sameUnderLimit(t, src, 16+int(size), MinRecordBytes+int(max))
+	})
+}

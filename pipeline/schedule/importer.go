@@ -9,13 +9,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/csvio"
 )
@@ -62,15 +62,17 @@ func New(store Store, tenant func(string) *config.Tenant, batch int) *Importer {
 // Kind returns bulkd.KindSchedule.
 func (im *Importer) Kind() bulkd.Kind { return bulkd.KindSchedule }
 
-// CheckHeader reads r's header and says whether it is Header.
+// CheckHeader reads r's header and says whether it is Header. It reads
+// with the default csvio.Options: the header is ASCII, the same in UTF-8,
+// Windows-1252 and ISO-8859-1, and a UTF-16 file has a BOM.
 func CheckHeader(r io.Reader) error {
-	_, err := open(r)
+	_, err := open(r, csvio.Options{})
 	return err
 }
 
 // open reads and checks a schedule CSV's header.
-func open(r io.Reader) (*csvio.Reader, error) {
-	cr, err := csvio.NewReader(r)
+func open(r io.Reader, o csvio.Options) (*csvio.Reader, error) {
+	cr, err := csvio.NewReaderOptions(r, o)
 	if err != nil {
 		return nil, pipeline.Invalid("the CSV template is incorrect: %v", err)
 	}
@@ -121,7 +123,7 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(run.Path())
+	f, err := fsx.Open(run.Path())
 	if err != nil {
 		return fmt.Errorf("open %s: %w", job.File, err)
 	}
@@ -129,7 +131,7 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	if fi, err := f.Stat(); err == nil && fi.Size() > MaxBytes {
 		return pipeline.Invalid("%s is %d bytes: a schedule file holds at most %d (5 MB)", job.File, fi.Size(), MaxBytes)
 	}
-	rows, err := readRows(f)
+	rows, err := readRows(f, run.CSVOptions())
 	if err != nil {
 		return err
 	}
@@ -145,8 +147,8 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 
 // readRows reads a whole schedule file (at most 5 MB) after checking its
 // header.
-func readRows(r io.Reader) ([]csvio.Row, error) {
-	cr, err := open(r)
+func readRows(r io.Reader, o csvio.Options) ([]csvio.Row, error) {
+	cr, err := open(r, o)
 	if err != nil {
 		return nil, err
 	}
@@ -172,15 +174,15 @@ func (st *settings) event(job *bulkd.Job, r csvio.Row) (bulkd.ScheduleEvent, str
 	a, ok := st.agents[strings.ToLower(email)]
 	switch {
 	case !ok:
-		return bulkd.ScheduleEvent{}, col("Agent Email", "no agent of this tenant has the email %s", email)
+		return bulkd.ScheduleEvent{}, col("Agent Email", "no agent of this tenant has the email %s", csvio.Clip(email))
 	case !a.Active:
 		return bulkd.ScheduleEvent{}, col("Agent Email", "the agent %s is not active", email)
 	}
-	start, err := parseTime(startV, st.dateFormat, st.loc)
+	start, err := st.time(startV)
 	if err != nil {
 		return bulkd.ScheduleEvent{}, col("Start Time", "%v", err)
 	}
-	end, err := parseTime(endV, st.dateFormat, st.loc)
+	end, err := st.time(endV)
 	if err != nil {
 		return bulkd.ScheduleEvent{}, col("End Time", "%v", err)
 	}
@@ -188,10 +190,22 @@ func (st *settings) event(job *bulkd.Job, r csvio.Row) (bulkd.ScheduleEvent, str
 		return bulkd.ScheduleEvent{}, col("End Time", "%s is not after the start, %s", endV, startV)
 	}
 	if !slices.Contains(st.eventTypes, typ) {
-		return bulkd.ScheduleEvent{}, col("Event Type Name", "%q is not an event type of this tenant%s", typ, csvio.Suggest(typ, st.eventTypes))
+		return bulkd.ScheduleEvent{}, col("Event Type Name", "%q is not an event type of this tenant%s", csvio.Clip(typ), csvio.Suggest(typ, st.eventTypes))
 	}
 	return bulkd.ScheduleEvent{
 		ID: bulkd.RowID(job.ID, r.Num), AgentID: a.ID, AgentName: name, AgentEmail: a.Email,
 		Start: start, End: end, EventType: typ, JobID: job.ID, Row: r.Num,
 	}, ""
 }
+
+// time parses a start or end time. A value longer than any time in any
+// format is refused here, so the message quotes it clipped.
+func (st *settings) time(v string) (time.Time, error) {
+	if len(v) > maxTimeLen {
+		return time.Time{}, fmt.Errorf("%q is not a time in the format %s", csvio.Clip(v), st.dateFormat)
+	}
+	return parseTime(v, st.dateFormat, st.loc)
+}
+
+// maxTimeLen is longer than any time in bulkd.DateFormats.
+const maxTimeLen = 32
