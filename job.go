@@ -42,9 +42,11 @@ const (
 	SourceAPI    Source = "api"
 )
 
-// Job is one import of one file set, from claim to final state. It is also
-// the store's encoding of a job, so every field that must survive a restart
-// lives here.
+// Job is one import of one file set, from claim to final state. Every field
+// that must survive a restart lives here. Its JSON is the store's small
+// record of the job, rewritten with each batch; the lists (Files, Media,
+// Ignored, Delivered, Header), which can be long, are not part of it: the
+// store keeps each under a key of its own, written when it changes.
 type Job struct {
 	ID         uint64     `json:"id"`
 	Tenant     string     `json:"tenant"`
@@ -66,13 +68,17 @@ type Job struct {
 	// Files are the names of the job's files in its work folder; File is
 	// Files[0]. Origin is the folder they were taken from ("" for uploads);
 	// a folder job's files go back under it, to archives/ or penaltyBox/.
-	Files  []string `json:"files"`
+	Files  []string `json:"-"`
 	Origin string   `json:"origin,omitempty"`
-	// Media are recordings taken with the job from Origin (or uploaded with
-	// it). They go into the media store, not to the archive.
-	Media []string `json:"media,omitempty"`
+	// Media are the recordings a job is created with (an upload's parts, a
+	// folder drop's recordings). They go into the media store, not to the
+	// archive. The store keeps them, and those taken while the job runs
+	// (JobStore.AddMedia), in a list of the job's own that grows by
+	// appends: a job read from the store has no Media; JobStore.JobMedia
+	// reads the list.
+	Media []string `json:"-"`
 	// Ignored are uploaded files that no row referenced.
-	Ignored []string `json:"ignored,omitempty"`
+	Ignored []string `json:"-"`
 	// User is who submitted the job over HTTP ("" for folder drops).
 	User string `json:"user,omitempty"`
 	// ExternalID is the id an API names the job by (a schedule event
@@ -89,9 +95,9 @@ type Job struct {
 	// entry of Files, then the error report's path ("" when there is none).
 	// Decided once and stored, so a delivery replayed after a crash puts
 	// every file in the same place.
-	Delivered []string `json:"delivered,omitempty"`
+	Delivered []string `json:"-"`
 	// Header is the main file's header row, kept for the error report.
-	Header []string `json:"header,omitempty"`
+	Header []string `json:"-"`
 	// Stamp is the main file's size and mtime when the job first started.
 	// A file that differs at the end of the import was still being written
 	// when it was taken, and the job fails rather than report a truncated
@@ -128,7 +134,10 @@ type Progress struct {
 	Failures []RowFailure
 }
 
-// JobFilter selects jobs; zero fields match everything.
+// JobFilter selects jobs; zero fields match everything. A store answers
+// from the narrowest index the filter allows (external id, unfinished jobs,
+// tenant and kind, tenant) and stops at Limit, so a page costs what it
+// holds, not what the store holds.
 type JobFilter struct {
 	Tenant string
 	Kind   Kind
@@ -144,13 +153,20 @@ type JobFilter struct {
 type JobStore interface {
 	// CreateJob assigns job an ID and CreatedAt and stores it.
 	CreateJob(ctx context.Context, job *Job) error
-	// Job returns the job with the given id, or ErrNotFound.
+	// Job returns the job with the given id, or ErrNotFound. Its lists are
+	// read with it, but for Media (see JobMedia).
 	Job(ctx context.Context, id uint64) (*Job, error)
-	// Jobs returns the jobs that match f, newest first.
+	// Jobs returns the jobs that match f, newest first, as Job does.
 	Jobs(ctx context.Context, f JobFilter) ([]*Job, error)
+	// AddMedia appends names to the job's media list, in one transaction
+	// whose cost grows with len(names), not with the list. A name the list
+	// holds already is not added again, so a replayed take adds nothing.
+	AddMedia(ctx context.Context, id uint64, names []string) error
+	// JobMedia returns the job's media list in the order it was recorded.
+	JobMedia(ctx context.Context, id uint64) ([]string, error)
 	// UpdateJob applies fn to the stored job and stores the result. When a
 	// job becomes succeeded or partial, its digest is recorded in the same
-	// transaction.
+	// transaction. fn may not set Media: media are added with AddMedia.
 	UpdateJob(ctx context.Context, id uint64, fn func(*Job) error) (*Job, error)
 	// CommitProgress records a batch that stored no records of its own.
 	CommitProgress(ctx context.Context, id uint64, p Progress) error

@@ -1,29 +1,15 @@
 package bulkd
 
-import "fmt"
-
-// Kind names an importer: what a file holds and which code imports it.
+// Kind names an import kind: what a file holds and which importer imports
+// it. Each importer package declares its kind (pipeline.Spec); the
+// pipeline's registry, not this package, knows which kinds exist.
 type Kind string
 
-// The import kinds. Only those with an importer registered in the pipeline
-// are taken from tenant folders.
+// The kinds bulkd ships, named here because records and doors of several
+// packages refer to them.
 const (
 	KindContacts Kind = "contacts"
 	KindAgents   Kind = "agents"
 	KindSchedule Kind = "schedule"
-	KindObjects  Kind = "objects"
 	KindAssist   Kind = "assist"
 )
-
-// Kinds lists every kind in a stable order.
-var Kinds = []Kind{KindContacts, KindAgents, KindSchedule, KindObjects, KindAssist}
-
-// ParseKind returns the Kind named s.
-func ParseKind(s string) (Kind, error) {
-	for _, k := range Kinds {
-		if string(k) == s {
-			return k, nil
-		}
-	}
-	return "", fmt.Errorf("unknown kind %q", s)
-}

@@ -1,7 +1,5 @@
 package bulkd
 
-import "slices"
-
 // Scopes a token may carry. ScopeAdmin grants every other scope (within the
 // token's tenant: no scope reaches another tenant's data).
 const (
@@ -17,9 +15,6 @@ const (
 	ScopeAdmin           = "admin"
 )
 
-// Scopes lists every scope.
-var Scopes = []string{ScopeWFMRead, ScopeWFMWrite, ScopeContactsImport, ScopeContactsCapture, ScopeContactsRead,
-	ScopeAgentsRead, ScopeAgentsWrite, ScopeAssistWrite, ScopeJobsRead, ScopeAdmin}
-
-// KnownScope reports whether s is one of Scopes.
-func KnownScope(s string) bool { return slices.Contains(Scopes, s) }
+// CoreScopes are the scopes of bulkd's own endpoints; each kind declares
+// the scopes of its doors in its pipeline.Spec.
+var CoreScopes = []string{ScopeJobsRead, ScopeAdmin}

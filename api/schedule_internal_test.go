@@ -14,28 +14,40 @@ import (
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/auth"
 	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/agents"
+	"github.com/bulkd/bulkd/pipeline/schedule"
 	"github.com/bulkd/bulkd/store"
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// newTestServer is a Server over a real store, open (no credentials), with
-// no pipeline: these tests stop before anything is claimed.
+// newTestServer is a Server over a real store and a runner of the
+// schedule kind, open (no credentials).
 func newTestServer(t *testing.T) (*Server, *store.Store) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	cfg := config.Default()
-	authn, err := auth.New(cfg, func(string) string { return "" })
+	authn, err := auth.New(auth.Config{}, func(string) string { return "" })
 	require.NoError(t, err)
-	s, err := NewServer(Deps{Jobs: st, Agents: st, Schedule: st, Auth: authn, Tenant: cfg.Tenant,
+	kinds, err := pipeline.NewKinds([]pipeline.Spec{agents.Spec(), schedule.Spec()}, nil)
+	require.NoError(t, err)
+	ims, err := kinds.Build(pipeline.Deps{Store: st, Tenant: cfg.Settings})
+	require.NoError(t, err)
+	runner := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work"), Kinds: kinds}, st, ims, hclog.NewNullLogger())
+	require.NoError(t, runner.Open(context.Background()))
+	t.Cleanup(func() { runner.Close() })
+	s, err := NewServer(Deps{Jobs: st, Agents: st, Schedule: st, Auth: authn, Tenant: cfg.Settings, Pipeline: runner, Kinds: kinds,
 		Incoming: filepath.Join(t.TempDir(), "incoming")}, hclog.NewNullLogger())
 	require.NoError(t, err)
 	return s, st
 }
 
+// TestScheduleImport_OneInProgressPerAccount: the pipeline refuses the
+// claim (the kind is Exclusive) and the door answers it in the seed's words.
 func TestScheduleImport_OneInProgressPerAccount(t *testing.T) {
 	s, st := newTestServer(t)
 	ctx := context.Background()

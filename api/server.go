@@ -14,12 +14,12 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/auth"
-	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
@@ -47,8 +47,10 @@ type Deps struct {
 	Auth *auth.Authenticator
 	// Schedule keeps schedule events; Tenant returns a tenant's settings.
 	Schedule bulkd.ScheduleStore
-	Tenant   func(name string) *config.Tenant
+	Tenant   func(name string) bulkd.TenantSettings
 	Assist   bulkd.AssistStore
+	// Kinds are the registered kinds (for the kind filter of /v1/jobs).
+	Kinds *pipeline.Kinds
 	// Limits bound requests' bodies.
 	Limits Limits
 }
@@ -61,10 +63,9 @@ type Server struct {
 
 	// signKey signs error report links; it is made at start, so links die
 	// with the process (they live 10 minutes anyway).
-	signKey    []byte
-	limitMu    sync.Mutex
-	limiters   map[string]*rate.Limiter // schedule import requests, by tenant
-	scheduleMu sync.Mutex               // one schedule import in progress per tenant
+	signKey  []byte
+	limitMu  sync.Mutex
+	limiters map[string]*rate.Limiter // schedule import requests, by tenant
 }
 
 // NewServer returns a Server over deps.
@@ -167,12 +168,11 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if k := q.Get("kind"); k != "" {
-		kind, err := bulkd.ParseKind(k)
-		if err != nil {
-			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "%v", err))
+		if _, ok := s.Kinds.Spec(bulkd.Kind(k)); !ok {
+			s.Error(w, r, bulkd.Errorf(bulkd.EINVALID, "kind %s is not one of %s", clip(k), strings.Join(s.Kinds.Names(), ", ")))
 			return
 		}
-		f.Kind = kind
+		f.Kind = bulkd.Kind(k)
 	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)

@@ -320,8 +320,12 @@ func (s *Server) results(r *http.Request, j *bulkd.Job, realtime bool) ([]contac
 		}
 		out = append(out, res)
 	}
+	media, err := s.Jobs.JobMedia(r.Context(), j.ID)
+	if err != nil {
+		return nil, err
+	}
 	uploaded := map[string]bool{}
-	for _, n := range append(append([]string{}, j.Media...), j.Files...) {
+	for _, n := range append(media, j.Files...) {
 		uploaded[n] = true
 	}
 	err = s.Jobs.RowFailures(r.Context(), j.ID, func(f bulkd.RowFailure) error {

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
-	"github.com/bulkd/bulkd/config"
 	"github.com/golang-jwt/jwt/v5"
 )
 
@@ -71,29 +70,43 @@ type Authenticator struct {
 // key at least as long as the hash.
 const minJWTSecret = 32
 
-// New builds the Authenticator the config describes, reading secrets with
-// getenv. A named variable that is unset or empty is an error.
-func New(cfg *config.Config, getenv func(string) string) (*Authenticator, error) {
+// Config is what the Authenticator is built from: the names of the
+// environment variables holding secrets, never the secrets.
+type Config struct {
+	// JWTSecretEnv names the variable holding the HS256 secret ("": no JWTs).
+	JWTSecretEnv string
+	Tokens       []Token
+}
+
+// Token is a tenant's static bearer token: the variable holding it, and the
+// scopes it grants.
+type Token struct {
+	Tenant    string
+	SecretEnv string
+	Scopes    []string
+}
+
+// New builds the Authenticator cfg describes, reading secrets with getenv.
+// A named variable that is unset or empty is an error.
+func New(cfg Config, getenv func(string) string) (*Authenticator, error) {
 	a := &Authenticator{tokens: map[[sha256.Size]byte]Principal{}, now: time.Now}
-	if cfg.Auth != nil && cfg.Auth.JWTSecretEnv != "" {
-		secret := getenv(cfg.Auth.JWTSecretEnv)
+	if cfg.JWTSecretEnv != "" {
+		secret := getenv(cfg.JWTSecretEnv)
 		if len(secret) < minJWTSecret {
-			return nil, fmt.Errorf("auth.jwt_secret_env: the environment variable %s must hold the HS256 secret, at least %d bytes (it holds %d)", cfg.Auth.JWTSecretEnv, minJWTSecret, len(secret))
+			return nil, fmt.Errorf("auth.jwt_secret_env: the environment variable %s must hold the HS256 secret, at least %d bytes (it holds %d)", cfg.JWTSecretEnv, minJWTSecret, len(secret))
 		}
 		a.jwtSecret = []byte(secret)
 	}
-	for _, t := range cfg.Tenants {
-		for _, tok := range t.Tokens {
-			secret := getenv(tok.SecretEnv)
-			if secret == "" {
-				return nil, fmt.Errorf("tenant %q: token.secret_env: the environment variable %s is not set", t.Name, tok.SecretEnv)
-			}
-			sum := sha256.Sum256([]byte(secret))
-			if _, dup := a.tokens[sum]; dup {
-				return nil, fmt.Errorf("tenant %q: the token in %s is also another token's: tokens must differ", t.Name, tok.SecretEnv)
-			}
-			a.tokens[sum] = Principal{Tenant: t.Name, Subject: "token", scopes: scopeSet(tok.Scopes)}
+	for _, tok := range cfg.Tokens {
+		secret := getenv(tok.SecretEnv)
+		if secret == "" {
+			return nil, fmt.Errorf("tenant %q: token.secret_env: the environment variable %s is not set", tok.Tenant, tok.SecretEnv)
 		}
+		sum := sha256.Sum256([]byte(secret))
+		if _, dup := a.tokens[sum]; dup {
+			return nil, fmt.Errorf("tenant %q: the token in %s is also another token's: tokens must differ", tok.Tenant, tok.SecretEnv)
+		}
+		a.tokens[sum] = Principal{Tenant: tok.Tenant, Subject: "token", scopes: scopeSet(tok.Scopes)}
 	}
 	return a, nil
 }
@@ -115,7 +128,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 		if t == "" {
 			t = "default"
 		}
-		if !config.ValidTenant(t) {
+		if !bulkd.ValidTenant(t) {
 			return Principal{}, bulkd.Errorf(bulkd.EINVALID, "X-Tenant %q is not a tenant name ([A-Za-z0-9._-]+)", t)
 		}
 		return Principal{Tenant: t, Subject: r.Header.Get("X-User"), scopes: scopeSet([]string{bulkd.ScopeAdmin}), open: true}, nil
@@ -166,7 +179,7 @@ func (a *Authenticator) parseJWT(raw string) (Principal, error) {
 		return Principal{}, bulkd.Errorf(bulkd.EUNAUTHORIZED, "invalid credentials: the token has expired")
 	case err != nil:
 		return Principal{}, ErrInvalid
-	case !config.ValidTenant(c.Tenant):
+	case !bulkd.ValidTenant(c.Tenant):
 		return Principal{}, bulkd.Errorf(bulkd.EUNAUTHORIZED, "invalid credentials: the token names no valid tenant")
 	}
 	return Principal{Tenant: c.Tenant, Subject: c.Subject, scopes: scopeSet(strings.Fields(c.Scope))}, nil

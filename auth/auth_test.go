@@ -8,7 +8,6 @@ import (
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/auth"
-	"github.com/bulkd/bulkd/config"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,14 +15,11 @@ import (
 
 const secret = "0123456789abcdef0123456789abcdef" // 32 bytes
 
-func testConfig() *config.Config {
-	cfg := config.Default()
-	cfg.Auth = &config.Auth{JWTSecretEnv: "JWT_SECRET"}
-	cfg.Tenants = []*config.Tenant{
-		{Name: "acme", Tokens: []*config.Token{{SecretEnv: "ACME_TOKEN", Scopes: []string{bulkd.ScopeWFMRead, bulkd.ScopeWFMWrite}}}},
-		{Name: "globex", Tokens: []*config.Token{{SecretEnv: "GLOBEX_TOKEN", Scopes: []string{bulkd.ScopeAdmin}}}},
-	}
-	return cfg
+func testConfig() auth.Config {
+	return auth.Config{JWTSecretEnv: "JWT_SECRET", Tokens: []auth.Token{
+		{Tenant: "acme", SecretEnv: "ACME_TOKEN", Scopes: []string{bulkd.ScopeWFMRead, bulkd.ScopeWFMWrite}},
+		{Tenant: "globex", SecretEnv: "GLOBEX_TOKEN", Scopes: []string{bulkd.ScopeAdmin}},
+	}}
 }
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -112,7 +108,7 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestAuthenticate_Open(t *testing.T) {
-	a, err := auth.New(config.Default(), env(nil))
+	a, err := auth.New(auth.Config{}, env(nil))
 	require.NoError(t, err)
 	require.False(t, a.Enabled())
 	r := httptest.NewRequest("GET", "/", nil)

@@ -10,10 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/csvio"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -35,6 +37,7 @@ type Config struct {
 	Watch     *Watch     `hcl:"watch,block"`
 	Retention *Retention `hcl:"retention,block"`
 	Limits    *Limits    `hcl:"limits,block"`
+	Routes    []*Route   `hcl:"route,block"`
 	Tenants   []*Tenant  `hcl:"tenant,block"`
 
 	DataDirRange   hcl.Range `hcl:"data_dir,attr_value_range"`
@@ -90,6 +93,19 @@ type Retention struct {
 	ArchivesRange hcl.Range `hcl:"archives,attr_value_range"`
 
 	JobsDur, ArchivesDur time.Duration
+}
+
+// Route gives a kind file name patterns of its own, for a site whose
+// files are named otherwise (route "contacts" { patterns = ["contact_*.csv"] }):
+// added to the kind's default patterns and tried before them, or with
+// replace = true used instead of them.
+type Route struct {
+	Kind     string   `hcl:"kind,label"`
+	Patterns []string `hcl:"patterns"`
+	Replace  bool     `hcl:"replace,optional"`
+
+	KindRange     hcl.Range `hcl:"kind,label_range"`
+	PatternsRange hcl.Range `hcl:"patterns,attr_value_range"`
 }
 
 // Limits bound every input. Unset (or 0) is the default, given in the
@@ -164,6 +180,14 @@ func (c *Config) Tenant(name string) *Tenant {
 	return t
 }
 
+// Settings returns what importers and doors need of the tenant named:
+// its block, or the defaults for a tenant only discovered as a folder.
+func (c *Config) Settings(name string) bulkd.TenantSettings {
+	t := c.Tenant(name)
+	return bulkd.TenantSettings{Name: t.Name, Location: t.Location, DateFormat: t.DateFormat, EventTypes: t.EventTypes,
+		RequestsPerMinute: t.RequestsPerMinute, Encoding: t.Encoding}
+}
+
 // fill gives unset settings their defaults.
 func (t *Tenant) fill() {
 	if t.TimeZone == "" {
@@ -185,14 +209,6 @@ func (t *Tenant) fill() {
 
 // envNameRE is what an environment variable name may be.
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// TenantNameRE is what a tenant name (and so a tenant folder) may be.
-var TenantNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
-
-// ValidTenant reports whether name is a safe tenant name.
-func ValidTenant(name string) bool {
-	return TenantNameRE.MatchString(name) && name != "." && name != ".."
-}
 
 // Default returns the embedded default configuration, paths relative to
 // the working folder.
@@ -339,7 +355,7 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 	}
 	seen := map[string]bool{}
 	for _, t := range c.Tenants {
-		if !ValidTenant(t.Name) {
+		if !bulkd.ValidTenant(t.Name) {
 			bad(t.NameRange, "Invalid tenant name", fmt.Sprintf("tenant %q: a tenant name is letters, digits, '.', '_' and '-' only.", t.Name))
 		}
 		if seen[t.Name] {
@@ -368,12 +384,17 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 				bad(tok.SecretEnvRange, "Invalid variable name", fmt.Sprintf("tenant %q: token.secret_env is not an environment variable name (letters, digits and _): it names the variable that holds the token; the token itself never goes in this file.", t.Name))
 			}
 			if len(tok.Scopes) == 0 {
-				bad(tok.ScopesRange, "No scopes", fmt.Sprintf("tenant %q: a token needs at least one scope (%s).", t.Name, strings.Join(bulkd.Scopes, ", ")))
+				bad(tok.ScopesRange, "No scopes", fmt.Sprintf("tenant %q: a token needs at least one scope.", t.Name))
 			}
-			for _, sc := range tok.Scopes {
-				if !bulkd.KnownScope(sc) {
-					bad(tok.ScopesRange, "Unknown scope", fmt.Sprintf("tenant %q: scope %q is not one of %s.", t.Name, sc, strings.Join(bulkd.Scopes, ", ")))
-				}
+		}
+	}
+	for _, r := range c.Routes {
+		if len(r.Patterns) == 0 {
+			bad(r.PatternsRange, "No patterns", fmt.Sprintf("route %q: patterns needs at least one file name pattern such as \"contact_*.csv\".", r.Kind))
+		}
+		for _, p := range r.Patterns {
+			if err := pipeline.CheckPattern(p); err != nil {
+				bad(r.PatternsRange, "Invalid pattern", fmt.Sprintf("route %q: %v.", r.Kind, err))
 			}
 		}
 	}
@@ -394,6 +415,49 @@ func resolve(base, p string) string {
 		return filepath.Clean(p)
 	}
 	return filepath.Join(base, p)
+}
+
+// Kinds returns the registered kinds with the config's route blocks
+// applied, and a diagnostic for each route naming no kind and each token
+// scope no kind (nor bulkd itself) uses: what a config can only be checked
+// against once the kinds are known.
+func (c *Config) Kinds(specs []pipeline.Spec) (*pipeline.Kinds, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	bad := func(r hcl.Range, summary, detail string) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: r.Ptr()})
+	}
+	probe, err := pipeline.NewKinds(specs, nil)
+	if err != nil {
+		bad(hcl.Range{}, "Invalid kinds", err.Error())
+		return nil, diags
+	}
+	var overrides []pipeline.RouteOverride
+	for _, r := range c.Routes {
+		if _, ok := probe.Spec(bulkd.Kind(r.Kind)); !ok {
+			bad(r.KindRange, "Unknown kind", fmt.Sprintf("route %q: the kinds are %s.", r.Kind, strings.Join(probe.Names(), ", ")))
+			continue
+		}
+		overrides = append(overrides, pipeline.RouteOverride{Kind: bulkd.Kind(r.Kind), Patterns: r.Patterns, Replace: r.Replace})
+	}
+	known := append(slices.Clone(bulkd.CoreScopes), probe.Scopes()...)
+	for _, t := range c.Tenants {
+		for _, tok := range t.Tokens {
+			for _, sc := range tok.Scopes {
+				if !slices.Contains(known, sc) {
+					bad(tok.ScopesRange, "Unknown scope", fmt.Sprintf("tenant %q: scope %q is not one of %s.", t.Name, sc, strings.Join(known, ", ")))
+				}
+			}
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	k, err := pipeline.NewKinds(specs, overrides)
+	if err != nil {
+		bad(hcl.Range{}, "Invalid routes", err.Error())
+		return nil, diags
+	}
+	return k, nil
 }
 
 // CSV returns how importers read CSV and JSON text: the limits (the

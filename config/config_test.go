@@ -10,6 +10,7 @@ import (
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/csvio"
+	"github.com/bulkd/bulkd/pipeline/kinds"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -65,8 +66,6 @@ func TestLoad_Errors(t *testing.T) {
 		{name: "syntax", src: "watch {\n", want: "bulkd.hcl:1:7: Unclosed configuration block"},
 		{name: "token in place of its variable", src: "tenant \"a\" {\n  token {\n    secret_env = \"s3cr3t!\"\n    scopes = [\"admin\"]\n  }\n}\n",
 			want: "bulkd.hcl:3:18: Invalid variable name: tenant \"a\": token.secret_env is not an environment variable name"},
-		{name: "unknown scope", src: "tenant \"a\" {\n  token {\n    secret_env = \"A\"\n    scopes = [\"root\"]\n  }\n}\n",
-			want: "bulkd.hcl:4:14: Unknown scope: tenant \"a\": scope \"root\" is not one of"},
 		{name: "no scopes", src: "tenant \"a\" {\n  token {\n    secret_env = \"A\"\n    scopes = []\n  }\n}\n",
 			want: "bulkd.hcl:4:14: No scopes"},
 		{name: "bad JWT variable", src: "auth {\n  jwt_secret_env = \"a b\"\n}\n",
@@ -82,6 +81,8 @@ func TestLoad_Errors(t *testing.T) {
 			want: `bulkd.hcl:2:16: Invalid duration: limits.body_grace = "soon"`},
 		{name: "unknown encoding", src: "tenant \"a\" {\n  encoding = \"ebcdic\"\n}\n",
 			want: `bulkd.hcl:2:14: Unknown encoding: tenant "a": encoding "ebcdic" is not one of utf-8, windows-1252, iso-8859-1, utf-16`},
+		{name: "bad route pattern", src: "route \"contacts\" {\n  patterns = [\"../x*.csv\"]\n}\n",
+			want: `bulkd.hcl:2:14: Invalid pattern: route "contacts": pattern "../x*.csv" is not a file name pattern`},
 		{name: "missing file", file: "no/such/file.hcl", want: "Cannot read config"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,4 +113,40 @@ func TestLoad_SampleConfig(t *testing.T) {
 		pipeline.ZipLimits{}.WithDefaults())
 	assert.Equal(t, api.Limits{MaxPartBytes: l.UploadMaxFileBytes, MaxBodyBytes: l.UploadMaxBytes, MaxParts: l.UploadMaxParts,
 		MinBodyRate: l.MinBodyRate, BodyGrace: l.BodyGraceDur}, api.Limits{}.WithDefaults())
+}
+
+// TestConfig_Kinds: what can only be checked against the registered kinds
+// (a route's kind, a token's scopes) is reported with its place; routes
+// apply.
+func TestConfig_Kinds(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"unknown scope", "tenant \"a\" {\n  token {\n    secret_env = \"A\"\n    scopes = [\"root\"]\n  }\n}\n",
+			"bulkd.hcl:4:14: Unknown scope: tenant \"a\": scope \"root\" is not one of jobs:read, admin, agents:read"},
+		{"unknown kind", "route \"contact\" {\n  patterns = [\"c_*.csv\"]\n}\n",
+			"bulkd.hcl:1:7: Unknown kind: route \"contact\": the kinds are agents, contacts, schedule, assist."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bulkd.hcl")
+			require.NoError(t, writeFile(path, tc.src))
+			cfg, diags, files := config.Load(path)
+			require.False(t, diags.HasErrors(), diags.Error())
+			k, diags := cfg.Kinds(kinds.All())
+			require.True(t, diags.HasErrors())
+			assert.Nil(t, k)
+			var out bytes.Buffer
+			require.NoError(t, config.WriteDiagnostics(&out, diags, files))
+			assert.Contains(t, filepath.ToSlash(out.String()), tc.want)
+		})
+	}
+	path := filepath.Join(t.TempDir(), "bulkd.hcl")
+	require.NoError(t, writeFile(path, "route \"contacts\" {\n  patterns = [\"contact_*.csv\"]\n}\n"))
+	cfg, diags, _ := config.Load(path)
+	require.False(t, diags.HasErrors(), diags.Error())
+	k, diags := cfg.Kinds(kinds.All())
+	require.False(t, diags.HasErrors(), diags.Error())
+	kind, ok := k.Match("contact_0001.csv")
+	assert.True(t, ok)
+	assert.Equal(t, "contacts", string(kind))
 }

@@ -20,10 +20,7 @@ import (
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
-	"github.com/bulkd/bulkd/pipeline/agents"
-	"github.com/bulkd/bulkd/pipeline/assist"
-	"github.com/bulkd/bulkd/pipeline/contacts"
-	"github.com/bulkd/bulkd/pipeline/schedule"
+	"github.com/bulkd/bulkd/pipeline/kinds"
 	"github.com/bulkd/bulkd/store"
 	"github.com/bulkd/bulkd/watcher"
 	"github.com/hashicorp/go-hclog"
@@ -34,8 +31,10 @@ const retentionEvery = time.Hour
 
 // Daemon is one running bulkd.
 type Daemon struct {
-	cfg *config.Config
-	log hclog.Logger
+	cfg   *config.Config
+	log   hclog.Logger
+	specs []pipeline.Spec
+	kinds *pipeline.Kinds
 
 	store   *store.Store
 	media   *media.Store
@@ -49,9 +48,13 @@ type Daemon struct {
 	once   sync.Once
 }
 
-// New returns a Daemon for cfg. Nothing starts until Open.
-func New(cfg *config.Config, logger hclog.Logger) *Daemon {
-	return &Daemon{cfg: cfg, log: logger}
+// New returns a Daemon for cfg importing specs' kinds (kinds.All() when
+// none are given). Nothing starts until Open.
+func New(cfg *config.Config, logger hclog.Logger, specs ...pipeline.Spec) *Daemon {
+	if len(specs) == 0 {
+		specs = kinds.All()
+	}
+	return &Daemon{cfg: cfg, log: logger, specs: specs}
 }
 
 // StorePath returns where the daemon keeps its bbolt file.
@@ -66,7 +69,12 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			_ = d.Close()
 		}
 	}()
-	authn, err := auth.New(d.cfg, os.Getenv)
+	kinds, diags := d.cfg.Kinds(d.specs)
+	if diags.HasErrors() {
+		return fmt.Errorf("config: %s", diags.Error())
+	}
+	d.kinds = kinds
+	authn, err := auth.New(authConfig(d.cfg), os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -84,22 +92,22 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if d.media, err = media.Open(filepath.Join(d.cfg.DataDir, "media")); err != nil {
 		return err
 	}
+	importers, err := d.kinds.Build(pipeline.Deps{Store: d.store, Media: d.media, Tenant: d.cfg.Settings})
+	if err != nil {
+		return err
+	}
 	d.runner = pipeline.NewRunner(pipeline.Config{
 		WorkDir:   filepath.Join(d.cfg.DataDir, "work"),
 		Dedupe:    *d.cfg.Dedupe,
 		Settle:    d.cfg.Watch.SettleDur,
 		MediaWait: d.cfg.Watch.MediaWaitDur,
+		Kinds:     d.kinds,
 		CSV:       d.cfg.CSV(),
 		Encoding:  func(t string) string { return d.cfg.Tenant(t).Encoding },
 		Zip: pipeline.ZipLimits{
 			MaxBytes: d.cfg.Limits.ZipMaxBytes, MaxEntries: d.cfg.Limits.ZipMaxEntries, MaxRatio: d.cfg.Limits.ZipMaxRatio,
 		},
-	}, d.store, []pipeline.Importer{
-		agents.New(d.store, 0),
-		contacts.New(d.store, d.media, 0),
-		schedule.New(d.store, d.cfg.Tenant, 0),
-		assist.New(d.store, 0),
-	}, d.log.Named("pipeline"))
+	}, d.store, importers, d.log.Named("pipeline"))
 	if err := d.runner.Open(ctx); err != nil {
 		return err
 	}
@@ -110,14 +118,14 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	}
 	d.watcher = watcher.New(watcher.Config{
 		Root: d.cfg.Watch.Root, Settle: d.cfg.Watch.SettleDur, Rescan: d.cfg.Watch.RescanDur,
-		DoneMarker: d.cfg.Watch.DoneMarker, Tenants: d.cfg.TenantNames(), ValidTenant: config.ValidTenant,
+		DoneMarker: d.cfg.Watch.DoneMarker, Tenants: d.cfg.TenantNames(), ValidTenant: bulkd.ValidTenant,
 		Match: func(name string) bool {
-			kind, ok := pipeline.Match(pipeline.DefaultRoutes, name)
-			return ok && d.runner.Handles(kind)
+			_, ok := d.kinds.Match(name)
+			return ok
 		},
 		Rank: func(name string) int {
-			kind, _ := pipeline.Match(pipeline.DefaultRoutes, name)
-			return pipeline.Rank(kind)
+			kind, _ := d.kinds.Match(name)
+			return d.kinds.Rank(kind)
 		},
 		Take: d.take,
 	}, d.log.Named("watcher"))
@@ -130,7 +138,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	srv, err := api.NewServer(api.Deps{
 		Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
 		Incoming: filepath.Join(d.cfg.DataDir, "incoming"), Auth: authn,
-		Schedule: d.store, Tenant: d.cfg.Tenant, Assist: d.store,
+		Schedule: d.store, Tenant: d.cfg.Settings, Assist: d.store, Kinds: d.kinds,
 		Limits: api.Limits{
 			MaxPartBytes: d.cfg.Limits.UploadMaxFileBytes, MaxBodyBytes: d.cfg.Limits.UploadMaxBytes,
 			MaxParts: d.cfg.Limits.UploadMaxParts, MinBodyRate: d.cfg.Limits.MinBodyRate, BodyGrace: d.cfg.Limits.BodyGraceDur,
@@ -166,7 +174,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 
 // take claims one settled file of a tenant folder.
 func (d *Daemon) take(ctx context.Context, tenant, dir, name string) error {
-	kind, _ := pipeline.Match(pipeline.DefaultRoutes, name)
+	kind, _ := d.kinds.Match(name)
 	_, err := d.runner.Claim(ctx, pipeline.Claim{
 		Tenant: tenant, Kind: kind, Source: bulkd.SourceFolder, Origin: dir, Files: []string{name},
 	})
@@ -230,6 +238,20 @@ func (d *Daemon) Close() error {
 		}
 	})
 	return errors.Join(errs...)
+}
+
+// authConfig is what the config says of authentication.
+func authConfig(cfg *config.Config) auth.Config {
+	var a auth.Config
+	if cfg.Auth != nil {
+		a.JWTSecretEnv = cfg.Auth.JWTSecretEnv
+	}
+	for _, t := range cfg.Tenants {
+		for _, tok := range t.Tokens {
+			a.Tokens = append(a.Tokens, auth.Token{Tenant: t.Name, SecretEnv: tok.SecretEnv, Scopes: tok.Scopes})
+		}
+	}
+	return a
 }
 
 // checkListen refuses a non-loopback address when bulkd has no

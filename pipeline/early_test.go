@@ -69,7 +69,11 @@ func TestRun_Early(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		slices.Sort(took)
-		got = outcome{took: took, media: slices.Sorted(slices.Values(run.Job.Media)), inDir: inDir}
+		media, err := run.Media(ctx)
+		if err != nil {
+			return err
+		}
+		got = outcome{took: took, media: slices.Sorted(slices.Values(media)), inDir: inDir}
 		return nil
 	}}
 	// An hour's settle window: only files last written before it are taken.
@@ -110,9 +114,9 @@ func TestRun_Early(t *testing.T) {
 			mu.Lock()
 			assert.Equal(t, tc.want, got)
 			mu.Unlock()
-			stored, err := st.Job(ctx, j.ID)
+			stored, err := st.JobMedia(ctx, j.ID)
 			require.NoError(t, err)
-			assert.ElementsMatch(t, tc.want.media, stored.Media, "what was taken is recorded on the job")
+			assert.ElementsMatch(t, tc.want.media, stored, "what was taken is recorded on the job")
 			entries, err := os.ReadDir(origin)
 			require.NoError(t, err)
 			var left []string

@@ -238,24 +238,6 @@ func HasReport(j *bulkd.Job) bool {
 	return j.RowsFailed > 0 || j.State == bulkd.StateFailed
 }
 
-// dependsOn says which kinds' earlier jobs a kind waits for: contacts name
-// agents, so agents dropped with (or before) contacts are imported first.
-var dependsOn = map[bulkd.Kind][]bulkd.Kind{
-	bulkd.KindContacts: {bulkd.KindAgents},
-	bulkd.KindSchedule: {bulkd.KindAgents}, // rows name agents by email
-}
-
-// Rank orders kinds for taking files that arrive together: kinds that
-// others depend on come first (0), the rest after (1).
-func Rank(kind bulkd.Kind) int {
-	for _, deps := range dependsOn {
-		if slices.Contains(deps, kind) {
-			return 0
-		}
-	}
-	return 1
-}
-
 // waitForDependencies waits until every earlier job of the same tenant of
 // a kind job id depends on is done. Every unfinished job is submitted to the
 // runner (Open resubmits them), so the in-memory list is complete.
@@ -263,7 +245,8 @@ func (r *Runner) waitForDependencies(ctx context.Context, id uint64) error {
 	var earlier []*pending
 	r.mu.Lock()
 	if p := r.active[id]; p != nil {
-		for _, kind := range dependsOn[p.kind] {
+		spec, _ := r.cfg.Kinds.Spec(p.kind)
+		for _, kind := range spec.DependsOn {
 			for eid, e := range r.active {
 				if eid < id && e.tenant == p.tenant && e.kind == kind {
 					earlier = append(earlier, e)

@@ -11,22 +11,25 @@ import (
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/agents"
+	"github.com/bulkd/bulkd/pipeline/kinds"
 	"github.com/bulkd/bulkd/store"
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-func TestMatch(t *testing.T) {
+func TestKinds_Match(t *testing.T) {
+	k, err := pipeline.NewKinds(kinds.All(), []pipeline.RouteOverride{{Kind: "contacts", Patterns: []string{"contact_*.csv"}}})
+	require.NoError(t, err)
 	for name, want := range map[string]bulkd.Kind{
 		"AGENTS.march.csv":            bulkd.KindAgents,
 		"CONTACT.batch1.csv":          bulkd.KindContacts,
 		"CONTACT.batch1.json":         bulkd.KindContacts,
 		"CONTACT.batch1.zip":          bulkd.KindContacts,
+		"contact_0001.csv":            bulkd.KindContacts, // a configured route
 		"SCHEDULE.week.csv":           bulkd.KindSchedule,
-		"OBJECTS.Skill.jan.csv":       bulkd.KindObjects,
-		"OBJECTS.all.zip":             bulkd.KindObjects,
 		"ASSIST.list.csv":             bulkd.KindAssist,
+		"OBJECTS.Skill.jan.csv":       "", // no such kind yet
 		"agents.march.csv":            "", // the prefix is case-sensitive
 		"AGENTS.march.txt":            "",
 		"AGENTS..csv":                 "", // nothing between the prefix and the extension
@@ -35,9 +38,21 @@ func TestMatch(t *testing.T) {
 		"AGENTS.march.csv.done":       "",
 		"AGENTS.march.csv.errors.csv": bulkd.KindAgents, // an error report dropped back is an agents file
 	} {
-		got, ok := pipeline.Match(pipeline.DefaultRoutes, name)
+		got, ok := k.Match(name)
 		assert.Equal(t, want, got, name)
 		assert.Equal(t, want != "", ok, name)
+	}
+	assert.Equal(t, []string{"contact_*.csv", "CONTACT.?*.csv", "CONTACT.?*.json", "CONTACT.?*.zip"}, k.Routes(bulkd.KindContacts),
+		"configured patterns first")
+
+	replaced, err := pipeline.NewKinds(kinds.All(), []pipeline.RouteOverride{{Kind: "contacts", Patterns: []string{"c_*.csv"}, Replace: true}})
+	require.NoError(t, err)
+	_, ok := replaced.Match("CONTACT.batch1.csv")
+	assert.False(t, ok, "replace drops the defaults")
+
+	for _, o := range []pipeline.RouteOverride{{Kind: "nope", Patterns: []string{"x*"}}, {Kind: "agents", Patterns: []string{"../x*"}}, {Kind: "agents", Patterns: []string{"[x"}}} {
+		_, err := pipeline.NewKinds(kinds.All(), []pipeline.RouteOverride{o})
+		assert.Error(t, err, "%+v", o)
 	}
 }
 
@@ -148,7 +163,9 @@ func TestRunner_ContactsWaitForEarlierAgents(t *testing.T) {
 	for _, n := range []string{"AGENTS.a.csv", "CONTACT.c.csv"} {
 		require.NoError(t, os.WriteFile(filepath.Join(origin, n), []byte("x\n"), 0o644))
 	}
-	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, st,
+	k, err := pipeline.NewKinds(kinds.All(), nil)
+	require.NoError(t, err)
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work"), Kinds: k}, st,
 		[]pipeline.Importer{agentsIm, contactsIm}, hclog.NewNullLogger())
 	require.NoError(t, r.Open(ctx))
 	defer r.Close()
@@ -187,7 +204,9 @@ func TestRunner_WaitingForDependenciesHoldsNoSlot(t *testing.T) {
 	// lane and the contacts job waits for both. Were the contacts job to take
 	// the slot freed by the first and then wait for the second, nothing could
 	// run again.
-	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work"), Parallel: 1}, st,
+	k, err := pipeline.NewKinds(kinds.All(), nil)
+	require.NoError(t, err)
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work"), Parallel: 1, Kinds: k}, st,
 		[]pipeline.Importer{agentsIm, &orderImporter{kind: bulkd.KindContacts, log: log}}, hclog.NewNullLogger())
 	require.NoError(t, r.Open(ctx))
 	defer r.Close()
@@ -210,7 +229,9 @@ func TestRunner_WaitingForDependenciesHoldsNoSlot(t *testing.T) {
 	assert.Equal(t, "contacts start", log.events[4], "contacts ran after both agents jobs: %v", log.events)
 }
 
-func TestRank(t *testing.T) {
-	assert.Less(t, pipeline.Rank(bulkd.KindAgents), pipeline.Rank(bulkd.KindContacts), "contacts name agents")
-	assert.Equal(t, pipeline.Rank(bulkd.KindContacts), pipeline.Rank(bulkd.KindObjects))
+func TestKinds_Rank(t *testing.T) {
+	k, err := pipeline.NewKinds(kinds.All(), nil)
+	require.NoError(t, err)
+	assert.Less(t, k.Rank(bulkd.KindAgents), k.Rank(bulkd.KindContacts), "contacts name agents")
+	assert.Equal(t, k.Rank(bulkd.KindContacts), k.Rank(bulkd.KindAssist))
 }

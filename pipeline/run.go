@@ -213,21 +213,21 @@ func (e *Early) loop(ctx context.Context, names <-chan string) {
 	}
 }
 
-// take adds media to the job in the store, then moves them in, and
-// returns the names it took. A name that is (or became, after the settle
-// check) a link or other non-regular file is refused by fsx.MoveRegular
-// (the link removed, nothing followed), logged and left out: its rows fail
-// as if it were missing. Its name stays in the job's Media, which is
-// harmless: a replayed claim skips media that are not there.
+// take adds media to the job's media list in the store, then moves them
+// in, and returns the names it took. Recording them first is what lets a
+// claim replayed after a crash finish the move. The store appends them in
+// a transaction that costs the batch, not the list, and skips names it
+// holds already, so a replayed take records nothing twice. A name that is
+// (or became, after the settle check) a link or other non-regular file is
+// refused by fsx.MoveRegular (the link removed, nothing followed), logged
+// and left out: its rows fail as if it were missing. Its name stays in the
+// job's media list, which is harmless: a replayed claim skips media that
+// are not there.
 func (r *Run) take(ctx context.Context, names []string) ([]string, error) {
-	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error {
-		j.Media = append(j.Media, names...)
-		return nil
-	})
-	if err != nil {
+	if err := r.jobs.AddMedia(ctx, r.Job.ID, names); err != nil {
 		return nil, err
 	}
-	r.Job = j
+	j := r.Job
 	if err := fsx.CheckRealDir(j.Origin); err != nil {
 		return nil, err
 	}
@@ -244,6 +244,12 @@ func (r *Run) take(ctx context.Context, names []string) ([]string, error) {
 		took = append(took, n)
 	}
 	return took, fsx.SyncDir(r.Dir)
+}
+
+// Media returns the job's media list as the store has it: the recordings
+// it was created with, then those taken since, in that order.
+func (r *Run) Media(ctx context.Context) ([]string, error) {
+	return r.jobs.JobMedia(ctx, r.Job.ID)
 }
 
 // SetIgnored records files of the job that no row referenced.

@@ -44,6 +44,9 @@ type Config struct {
 	// Settle is how long a folder job's media must be unchanged to be
 	// taken, and MediaWait how long a job waits for missing media.
 	Settle, MediaWait time.Duration
+	// Kinds are the registered kinds: their dependencies and the
+	// one-active-job rule (nil: none of either).
+	Kinds *Kinds
 	// Zip bounds what unpacking a job's ZIPs may write.
 	Zip ZipLimits
 	// CSV bounds what importers read of one record and header; its
@@ -66,6 +69,10 @@ type Runner struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	sem    chan struct{}
+
+	// claimMu makes the check of an Exclusive kind's unfinished jobs and
+	// the claim one step, so two requests cannot both pass it.
+	claimMu sync.Mutex
 
 	mu     sync.Mutex
 	lanes  map[string][]uint64 // tenant\0kind → queued job ids; present while a lane goroutine runs
@@ -214,6 +221,23 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	if err := os.Remove(probe); err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
 	}
+	spec, _ := r.cfg.Kinds.Spec(c.Kind)
+	if spec.Check != nil && c.Source == bulkd.SourceAPI {
+		if err := spec.Check(filepath.Join(c.Origin, c.Files[0]), c.Params); err != nil {
+			return nil, err
+		}
+	}
+	if spec.Exclusive && c.Source == bulkd.SourceAPI {
+		r.claimMu.Lock()
+		defer r.claimMu.Unlock()
+		busy, err := r.jobs.Jobs(ctx, bulkd.JobFilter{Tenant: c.Tenant, Kind: c.Kind, Unfinished: true, Limit: 1})
+		if err != nil {
+			return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
+		}
+		if len(busy) > 0 {
+			return nil, &BusyError{Job: busy[0]}
+		}
+	}
 	j := &bulkd.Job{
 		Tenant: c.Tenant, Kind: c.Kind, Source: c.Source, State: bulkd.StateQueued,
 		File: c.Files[0], Files: c.Files, Origin: c.Origin, Media: c.Media, User: c.User, Realtime: c.Realtime,
@@ -278,13 +302,20 @@ func (r *Runner) workDir(id uint64) string {
 // moved by fsx.MoveRegular, which checks what arrived and refuses (removes)
 // a link that was swapped in meanwhile. A refused main file fails the
 // claim; a refused medium counts as missing.
+//
+// The media are the job's list in the store (the job's Media are not read
+// back with it), so a resumed job moves those its takes recorded too.
 func (r *Runner) move(j *bulkd.Job) error {
 	dir := r.workDir(j.ID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
+	media, err := r.jobs.JobMedia(r.ctx, j.ID)
+	if err != nil {
+		return err
+	}
 	checkedOrigin := false
-	for i, name := range append(append([]string{}, j.Files...), j.Media...) {
+	for i, name := range append(append([]string{}, j.Files...), media...) {
 		dst := filepath.Join(dir, name)
 		if fi, err := os.Lstat(dst); err == nil {
 			if fi.Mode().IsRegular() {

@@ -48,7 +48,7 @@ func (s *Store) DiscardRecords(ctx context.Context, id uint64) (*bulkd.Job, erro
 				}
 			}
 			j.Discarded = true
-			return putJSON(tx.Bucket(bucketJobs), itob(id), j)
+			return putRecord(tx, j)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("discard records of job %d: %w", id, err)

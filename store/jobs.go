@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/bulkd/bulkd"
@@ -12,23 +13,36 @@ import (
 
 var _ bulkd.JobStore = (*Store)(nil)
 
-// CreateJob assigns job an ID (and CreatedAt when unset) and stores it.
+// CreateJob assigns job an ID (and CreatedAt when unset) and stores it with
+// its lists, its media and its index entries.
 func (s *Store) CreateJob(ctx context.Context, job *bulkd.Job) error {
-	return s.update(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketJobs)
-		id, err := b.NextSequence()
-		if err != nil {
-			return fmt.Errorf("create job: %w", err)
-		}
-		job.ID = id
-		if job.CreatedAt.IsZero() {
-			job.CreatedAt = s.now().UTC()
-		}
-		return putJSON(b, itob(id), job)
-	})
+	return s.update(ctx, func(tx *bolt.Tx) error { return createJob(tx, job, s.now) })
 }
 
-func getJob(tx *bolt.Tx, id uint64) (*bulkd.Job, error) {
+func createJob(tx *bolt.Tx, job *bulkd.Job, now func() time.Time) error {
+	id, err := tx.Bucket(bucketJobs).NextSequence()
+	if err != nil {
+		return fmt.Errorf("create job: %w", err)
+	}
+	job.ID = id
+	if job.CreatedAt.IsZero() {
+		job.CreatedAt = now().UTC()
+	}
+	if err := putRecord(tx, job); err != nil {
+		return err
+	}
+	if err := putLists(tx, &bulkd.Job{ID: id}, job); err != nil {
+		return err
+	}
+	if err := appendMedia(tx, id, job.Media); err != nil {
+		return err
+	}
+	return indexJob(tx, nil, job)
+}
+
+// getRecord reads job id's record alone, without its lists: what a batch
+// needs, at a cost that does not grow with the job.
+func getRecord(tx *bolt.Tx, id uint64) (*bulkd.Job, error) {
 	v := tx.Bucket(bucketJobs).Get(itob(id))
 	if v == nil {
 		return nil, bulkd.Errorf(bulkd.ENOTFOUND, "job %d not found", id)
@@ -40,7 +54,24 @@ func getJob(tx *bolt.Tx, id uint64) (*bulkd.Job, error) {
 	return &j, nil
 }
 
-// Job returns the job with the given id.
+// putRecord stores j's record (its JSON leaves the lists out).
+func putRecord(tx *bolt.Tx, j *bulkd.Job) error {
+	return putJSON(tx.Bucket(bucketJobs), itob(j.ID), j)
+}
+
+// getJob reads job id with its lists but for media.
+func getJob(tx *bolt.Tx, id uint64) (*bulkd.Job, error) {
+	j, err := getRecord(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := readLists(tx, j); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// Job returns the job with the given id, with its lists but for media.
 func (s *Store) Job(ctx context.Context, id uint64) (*bulkd.Job, error) {
 	var j *bulkd.Job
 	err := s.view(ctx, func(tx *bolt.Tx) error {
@@ -51,33 +82,10 @@ func (s *Store) Job(ctx context.Context, id uint64) (*bulkd.Job, error) {
 	return j, err
 }
 
-// Jobs returns the jobs matching f, newest first.
-func (s *Store) Jobs(ctx context.Context, f bulkd.JobFilter) ([]*bulkd.Job, error) {
-	var out []*bulkd.Job
-	err := s.view(ctx, func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketJobs).Cursor()
-		for k, v := c.Last(); k != nil; k, v = c.Prev() {
-			var j bulkd.Job
-			if err := json.Unmarshal(v, &j); err != nil {
-				return fmt.Errorf("decode job %d: %w", btoi(k), err)
-			}
-			if (f.Tenant != "" && j.Tenant != f.Tenant) || (f.Kind != "" && j.Kind != f.Kind) ||
-				(f.State != "" && j.State != f.State) || (f.Unfinished && j.State.Final()) ||
-				(f.ExternalID != "" && j.ExternalID != f.ExternalID) {
-				continue
-			}
-			out = append(out, &j)
-			if f.Limit > 0 && len(out) == f.Limit {
-				break
-			}
-		}
-		return nil
-	})
-	return out, err
-}
-
 // UpdateJob applies fn to the stored job and stores it; a job that becomes
-// succeeded or partial has its digest recorded in the same transaction.
+// succeeded or partial has its digest recorded in the same transaction. Its
+// lists are rewritten only when fn changed them, and its index entries when
+// fn changed what they are keyed by.
 func (s *Store) UpdateJob(ctx context.Context, id uint64, fn func(*bulkd.Job) error) (*bulkd.Job, error) {
 	var j *bulkd.Job
 	err := s.update(ctx, func(tx *bolt.Tx) error {
@@ -85,21 +93,37 @@ func (s *Store) UpdateJob(ctx context.Context, id uint64, fn func(*bulkd.Job) er
 		if j, err = getJob(tx, id); err != nil {
 			return err
 		}
-		before := j.State
+		before := cloneJob(j) // fn may change the lists in place
 		if err := fn(j); err != nil {
 			return err
 		}
-		if before != j.State && (j.State == bulkd.StateSucceeded || j.State == bulkd.StatePartial) && j.SHA256 != "" {
+		if len(j.Media) > 0 {
+			return fmt.Errorf("media are added with AddMedia, not UpdateJob")
+		}
+		if before.State != j.State && (j.State == bulkd.StateSucceeded || j.State == bulkd.StatePartial) && j.SHA256 != "" {
 			if err := tx.Bucket(bucketDigests).Put(digestKey(j.Tenant, j.Kind, j.SHA256), itob(j.ID)); err != nil {
 				return fmt.Errorf("record digest: %w", err)
 			}
 		}
-		return putJSON(tx.Bucket(bucketJobs), itob(id), j)
+		if err := putLists(tx, before, j); err != nil {
+			return err
+		}
+		if err := indexJob(tx, before, j); err != nil {
+			return err
+		}
+		return putRecord(tx, j)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("update job %d: %w", id, err)
 	}
 	return j, nil
+}
+
+// cloneJob copies j deeply enough to compare it with j after an update.
+func cloneJob(j *bulkd.Job) *bulkd.Job {
+	c := *j
+	c.Files, c.Ignored, c.Delivered, c.Header = slices.Clone(j.Files), slices.Clone(j.Ignored), slices.Clone(j.Delivered), slices.Clone(j.Header)
+	return &c
 }
 
 // CommitProgress records a batch that stored no records of its own.
@@ -111,12 +135,13 @@ func (s *Store) CommitProgress(ctx context.Context, id uint64, p bulkd.Progress)
 // applyBatch runs apply (which stores a batch's records and returns the rows
 // it rejected) and records the batch's progress, in one transaction. A batch
 // committed already, before a restart, is skipped whole: this is what makes
-// a resumed job import each row exactly once.
+// a resumed job import each row exactly once. It reads and writes the job's
+// record only, never its lists.
 func (s *Store) applyBatch(ctx context.Context, id uint64, p bulkd.Progress, apply func(*bolt.Tx) ([]bulkd.RowFailure, error)) ([]bulkd.RowFailure, error) {
 	var rejected []bulkd.RowFailure
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		rejected = nil
-		j, err := getJob(tx, id)
+		j, err := getRecord(tx, id)
 		if err != nil {
 			return err
 		}
@@ -133,7 +158,7 @@ func (s *Store) applyBatch(ctx context.Context, id uint64, p bulkd.Progress, app
 	return rejected, err
 }
 
-// commitProgress adds a batch's outcome to its job j inside tx.
+// commitProgress adds a batch's outcome to its job j (its record) inside tx.
 func commitProgress(tx *bolt.Tx, j *bulkd.Job, p bulkd.Progress, rejected []bulkd.RowFailure) error {
 	fb, err := tx.Bucket(bucketFailures).CreateBucketIfNotExists(itob(j.ID))
 	if err != nil {
@@ -148,7 +173,7 @@ func commitProgress(tx *bolt.Tx, j *bulkd.Job, p bulkd.Progress, rejected []bulk
 	}
 	j.RowsDone = p.Done
 	j.RowsFailed += len(p.Failures) + len(rejected)
-	return putJSON(tx.Bucket(bucketJobs), itob(j.ID), j)
+	return putRecord(tx, j)
 }
 
 // RowFailures calls fn for each failed row of the job, in row order.
@@ -185,7 +210,8 @@ func (s *Store) ImportedDigest(ctx context.Context, tenant string, kind bulkd.Ki
 }
 
 // PurgeJobs deletes final jobs that finished before cutoff, with their
-// failures and digests.
+// lists, media, index entries, failures and digests. It reads every job's
+// record: it runs once a day.
 func (s *Store) PurgeJobs(ctx context.Context, cutoff time.Time) (int, error) {
 	n := 0
 	err := s.update(ctx, func(tx *bolt.Tx) error {
@@ -207,6 +233,14 @@ func (s *Store) PurgeJobs(ctx context.Context, cutoff time.Time) (int, error) {
 		for _, j := range doomed {
 			if err := jobs.Delete(itob(j.ID)); err != nil {
 				return err
+			}
+			if err := indexJob(tx, j, nil); err != nil {
+				return err
+			}
+			for _, b := range [][]byte{bucketJobLists, bucketJobMedia, bucketJobMediaNames} {
+				if err := deletePrefix(tx.Bucket(b), itob(j.ID)); err != nil {
+					return fmt.Errorf("delete %s of job %d: %w", b, j.ID, err)
+				}
 			}
 			if failures.Bucket(itob(j.ID)) != nil {
 				if err := failures.DeleteBucket(itob(j.ID)); err != nil {

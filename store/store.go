@@ -5,9 +5,25 @@
 // The bucket tree:
 //
 //	meta/
-//	  version              → "1"
+//	  version              → "2"
 //	jobs/
-//	  <job id>             → Job (JSON)
+//	  <job id>             → Job (JSON): the small record, rewritten each batch
+//	job_lists/
+//	  <job id><list>       → []string (uvarint-length-prefixed, encodeList);
+//	                         list is delivered, files, header or ignored,
+//	                         each written only when it changes
+//	job_media/
+//	  <job id><seq>        → recording name, in the order recorded
+//	job_media_names/
+//	  <job id><name>       → <seq>: which names a job's media list holds
+//	jobs_by_tenant/
+//	  <tenant>\0<job id>   → (empty)
+//	jobs_by_tenant_kind/
+//	  <tenant>\0<kind>\0<job id> → (empty)
+//	jobs_by_external/
+//	  <external id>\0<job id> → (empty)
+//	jobs_unfinished/
+//	  <job id>             → (empty), while the job is not final
 //	failures/
 //	  <job id>/            one bucket a job
 //	    <row>              → RowFailure (JSON)
@@ -18,8 +34,13 @@
 //	    agents/            <agent id> → Agent (JSON)
 //	    agents_by_email/   <lower-case email> → <agent id>
 //	    agents_by_acd/     <lower-case ACD login> → <agent id>
+//	    contacts/, assist/, assist_by_phone/, schedule/, schedule_by_agent/
 //
-// Ids and row numbers are 8-byte big-endian, so cursor order is id order.
+// Ids, sequence and row numbers are 8-byte big-endian, so cursor order is id
+// order: an index read backwards from the end of a prefix is newest first.
+// A job's lists and indexes are written in the same transaction as its
+// record. Version 1 kept the lists inside the record and had no indexes;
+// Open migrates such a store once (migrate.go).
 package store
 
 import (
@@ -37,7 +58,7 @@ import (
 
 // schemaVersion is written to meta/version; a later version that changes
 // the encoding upgrades from it at open.
-const schemaVersion = "1"
+const schemaVersion = "2"
 
 var (
 	// bucketMeta holds store-wide keys such as the schema version.
@@ -54,6 +75,13 @@ var (
 
 	keyVersion = []byte("version")
 )
+
+// buckets are the top-level buckets, all created at open.
+var buckets = [][]byte{
+	bucketMeta, bucketJobs, bucketJobLists, bucketJobMedia, bucketJobMediaNames,
+	bucketJobsByTenant, bucketJobsByTenantKind, bucketJobsByExternal, bucketJobsUnfinished,
+	bucketFailures, bucketDigests, bucketTenants,
+}
 
 // Store is bulkd's bbolt database.
 type Store struct {
@@ -72,14 +100,23 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s := &Store{db: db, now: time.Now}
+	// One transaction: a store is migrated whole or not at all, so a crash
+	// during the upgrade leaves a version-1 store that the next start
+	// migrates again.
 	if err := db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketJobs, bucketFailures, bucketDigests, bucketTenants} {
+		for _, name := range buckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get(keyVersion); v != nil && string(v) != schemaVersion {
+		switch v := meta.Get(keyVersion); {
+		case v == nil, string(v) == schemaVersion:
+		case string(v) == "1":
+			if err := migrateV1(tx); err != nil {
+				return fmt.Errorf("migrate schema version 1 to %s: %w", schemaVersion, err)
+			}
+		default:
 			return fmt.Errorf("schema version %s is not %s: this bulkd is older than the data", v, schemaVersion)
 		}
 		return meta.Put(keyVersion, []byte(schemaVersion))

@@ -6,6 +6,8 @@
 // alone storing records of the same average size, same rows per
 // transaction), drop-to-done latency over many small drops, media MB/s into
 // the media store against a plain copy, and peak RSS and Go heap.
+// `bulkbench store` (store.go) measures the job bookkeeping: the takes of a
+// job with many recordings, and job lookups among many stored jobs.
 package main
 
 import (
@@ -54,8 +56,11 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "store" {
+		return runStore(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "contacts" {
-		return errors.New("usage: bulkbench contacts [-rows N] [-media M] [-drops K] … (-h for all)")
+		return errors.New("usage: bulkbench contacts [-rows N] [-media M] [-drops K] …, or bulkbench store [-recordings N] [-jobs J] … (-h for all)")
 	}
 	fs := flag.NewFlagSet("bulkbench contacts", flag.ContinueOnError)
 	var o options

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/kinds"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -341,8 +342,10 @@ func (p *daemonProc) waitSettled(t *testing.T, tenantDir, dataDir string, exp *c
 			}
 		}
 		entries, _ := os.ReadDir(tenantDir)
+		routes, err := pipeline.NewKinds(kinds.All(), nil)
+		require.NoError(t, err)
 		for _, e := range entries {
-			if _, ok := pipeline.Match(pipeline.DefaultRoutes, e.Name()); ok && !e.IsDir() {
+			if _, ok := routes.Match(e.Name()); ok && !e.IsDir() {
 				why = append(why, "not taken: "+e.Name())
 			}
 		}

@@ -132,7 +132,11 @@ func (im *Importer) firstPass(ctx context.Context, run *pipeline.Run, meta strin
 	defer stored.close() // rows waiting for a recording no one will add go on
 	// The job's files besides its metadata. What the first pass gathers is
 	// named by rows, so never among the ignored: this list serves both.
-	files := append(slices.Clone(run.Job.Media), unpacked...)
+	taken, err := run.Media(ctx)
+	if err != nil {
+		return err
+	}
+	files := append(taken, unpacked...)
 	inDir := map[string]bool{}
 	var early *pipeline.Early
 	if !run.Job.Realtime { // real-time recordings come later, one by one

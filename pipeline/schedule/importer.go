@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
-	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/csvio"
@@ -46,13 +45,13 @@ type Store interface {
 // Importer is the schedule event importer.
 type Importer struct {
 	store  Store
-	tenant func(name string) *config.Tenant
+	tenant func(name string) bulkd.TenantSettings
 	batch  int
 }
 
 // New returns a schedule importer reading tenants' settings from tenant and
 // committing batch rows a transaction (DefaultBatch when batch <= 0).
-func New(store Store, tenant func(string) *config.Tenant, batch int) *Importer {
+func New(store Store, tenant func(string) bulkd.TenantSettings, batch int) *Importer {
 	if batch <= 0 {
 		batch = DefaultBatch
 	}
@@ -61,14 +60,6 @@ func New(store Store, tenant func(string) *config.Tenant, batch int) *Importer {
 
 // Kind returns bulkd.KindSchedule.
 func (im *Importer) Kind() bulkd.Kind { return bulkd.KindSchedule }
-
-// CheckHeader reads r's header and says whether it is Header. It reads
-// with the default csvio.Options: the header is ASCII, the same in UTF-8,
-// Windows-1252 and ISO-8859-1, and a UTF-16 file has a BOM.
-func CheckHeader(r io.Reader) error {
-	_, err := open(r, csvio.Options{})
-	return err
-}
 
 // open reads and checks a schedule CSV's header.
 func open(r io.Reader, o csvio.Options) (*csvio.Reader, error) {

@@ -1,6 +1,8 @@
 package schedule
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +26,9 @@ func TestReadRows_FileFails(t *testing.T) {
 			assert.Equal(t, bulkd.EINVALID, bulkd.ErrorCode(err))
 			assert.Contains(t, err.Error(), tc.want)
 			assert.Less(t, len(err.Error()), 400)
-			assert.Error(t, CheckHeader(strings.NewReader(tc.src)))
+			path := filepath.Join(t.TempDir(), "s.csv")
+			require.NoError(t, os.WriteFile(path, []byte(tc.src), 0o644))
+			assert.Error(t, check(path, nil), "the claim-time check refuses it too")
 		})
 	}
 }

@@ -1,0 +1,248 @@
+package pipeline
+
+import (
+	"cmp"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/media"
+)
+
+// Spec declares an import kind: everything the pipeline, the watcher and
+// the daemon need to know of it, in one value its importer package returns.
+// Matching file names, the order of files taken together, the waits for
+// other kinds' jobs and the one-active-job rule are all derived from the
+// Specs; nothing else lists kinds.
+type Spec struct {
+	// Kind names the kind (in job records, URLs and config).
+	Kind bulkd.Kind
+	// Routes are the default file name patterns of the kind's files in a
+	// tenant folder: path.Match globs, case-sensitive ("AGENTS.?*.csv").
+	// A route block in the config adds to them or replaces them.
+	Routes []string
+	// DependsOn are kinds whose earlier jobs of the same tenant a job of
+	// this kind waits for (its rows name their records); files of those
+	// kinds that settle together with this kind's are taken first.
+	DependsOn []bulkd.Kind
+	// Exclusive allows one unfinished job per tenant for claims from an
+	// API door: another is refused with a *BusyError (the WFM seed's 409).
+	// Folder drops queue instead, one at a time as every lane does.
+	Exclusive bool
+	// Scopes are the token scopes the kind's HTTP doors use.
+	Scopes []string
+	// Limits says, for people (config check, the README), what bounds the
+	// kind's files.
+	Limits string
+	// New builds the kind's importer.
+	New func(Deps) (Importer, error)
+	// Check, if set, is called by Claim for a claim from an API door before
+	// anything is recorded, with the main file's path and the claim's
+	// params: an error (EINVALID) refuses the claim, so that a door can
+	// answer a bad header or option at once, in its own words, instead of
+	// queuing a job that is bound to fail. Folder drops are not checked
+	// there: their job fails with the same message.
+	Check func(path string, params map[string]string) error
+}
+
+// Deps are what importers are built from. Store is the store, which each
+// importer asserts to the interface of the records it keeps, so a new kind
+// needs no field here.
+type Deps struct {
+	Store  any
+	Media  *media.Store
+	Tenant func(name string) bulkd.TenantSettings
+	// Batch is the rows a transaction commits (0: the importer's default).
+	Batch int
+}
+
+// StoreAs returns d.Store as the interface S a kind needs, or an error
+// naming the kind.
+func StoreAs[S any](d Deps, kind bulkd.Kind) (S, error) {
+	s, ok := d.Store.(S)
+	if !ok {
+		var zero S
+		return zero, fmt.Errorf("kind %s: the store does not keep its records (%T)", kind, d.Store)
+	}
+	return s, nil
+}
+
+// Kinds are the registered kinds with their effective routes. It is built
+// once and read from many goroutines.
+type Kinds struct {
+	specs  []Spec
+	routes []route
+}
+
+// route sends a file name matching pattern to kind.
+type route struct {
+	pattern string
+	kind    bulkd.Kind
+}
+
+// RouteOverride is a config route block: patterns added to a kind's
+// defaults, or, with Replace, in place of them.
+type RouteOverride struct {
+	Kind     bulkd.Kind
+	Patterns []string
+	Replace  bool
+}
+
+// NewKinds checks specs (unique kinds, known dependencies, valid patterns)
+// and returns them with overrides applied to their routes. Configured
+// patterns are tried before the defaults, so a site's own pattern wins.
+func NewKinds(specs []Spec, overrides []RouteOverride) (*Kinds, error) {
+	k := &Kinds{specs: slices.Clone(specs)}
+	seen := map[bulkd.Kind]bool{}
+	for _, s := range specs {
+		if s.Kind == "" || seen[s.Kind] {
+			return nil, fmt.Errorf("kind %q is registered twice or has no name", s.Kind)
+		}
+		seen[s.Kind] = true
+	}
+	replaced := map[bulkd.Kind]bool{}
+	for _, o := range overrides {
+		if !seen[o.Kind] {
+			return nil, fmt.Errorf("route %q: no such kind (kinds: %s)", o.Kind, strings.Join(k.Names(), ", "))
+		}
+		for _, p := range o.Patterns {
+			if err := CheckPattern(p); err != nil {
+				return nil, fmt.Errorf("route %q: %w", o.Kind, err)
+			}
+			k.routes = append(k.routes, route{p, o.Kind})
+		}
+		replaced[o.Kind] = replaced[o.Kind] || o.Replace
+	}
+	for _, s := range specs {
+		for _, d := range s.DependsOn {
+			if !seen[d] {
+				return nil, fmt.Errorf("kind %s depends on %s, which is not registered", s.Kind, d)
+			}
+		}
+		if replaced[s.Kind] {
+			continue
+		}
+		for _, p := range s.Routes {
+			if err := CheckPattern(p); err != nil {
+				return nil, fmt.Errorf("kind %s: %w", s.Kind, err)
+			}
+			k.routes = append(k.routes, route{p, s.Kind})
+		}
+	}
+	return k, nil
+}
+
+// CheckPattern refuses a route pattern path.Match cannot use, or one that
+// could name a file in another folder.
+func CheckPattern(p string) error {
+	if _, err := path.Match(p, ""); err != nil || p == "" || strings.ContainsAny(p, `/\`) {
+		return fmt.Errorf("pattern %q is not a file name pattern (* ? [a-z], no folders)", p)
+	}
+	return nil
+}
+
+// Specs returns the registered specs, in registration order.
+func (k *Kinds) Specs() []Spec { return k.specs }
+
+// Names returns the kinds' names, in registration order.
+func (k *Kinds) Names() []string {
+	names := make([]string, len(k.specs))
+	for i, s := range k.specs {
+		names[i] = string(s.Kind)
+	}
+	return names
+}
+
+// Spec returns the spec of kind (none on a nil Kinds).
+func (k *Kinds) Spec(kind bulkd.Kind) (Spec, bool) {
+	if k == nil {
+		return Spec{}, false
+	}
+	i := slices.IndexFunc(k.specs, func(s Spec) bool { return s.Kind == kind })
+	if i < 0 {
+		return Spec{}, false
+	}
+	return k.specs[i], true
+}
+
+// Routes returns the effective patterns of kind, configured ones first.
+func (k *Kinds) Routes(kind bulkd.Kind) []string {
+	var out []string
+	for _, r := range k.routes {
+		if r.kind == kind {
+			out = append(out, r.pattern)
+		}
+	}
+	return out
+}
+
+// Match returns the kind of the first route name matches. An error report
+// dropped back (<file>.errors.csv) matches as the file it reports on does.
+func (k *Kinds) Match(name string) (bulkd.Kind, bool) {
+	for _, r := range k.routes {
+		if ok, _ := path.Match(r.pattern, name); ok {
+			return r.kind, true
+		}
+	}
+	return "", false
+}
+
+// Rank orders kinds for taking files that settle together: kinds that
+// others depend on first (0), then the rest (1).
+func (k *Kinds) Rank(kind bulkd.Kind) int {
+	for _, s := range k.specs {
+		if slices.Contains(s.DependsOn, kind) {
+			return 0
+		}
+	}
+	return 1
+}
+
+// Scopes returns every scope the kinds' doors use, sorted, with none twice.
+func (k *Kinds) Scopes() []string {
+	var out []string
+	for _, s := range k.specs {
+		out = append(out, s.Scopes...)
+	}
+	slices.SortFunc(out, func(a, b string) int { return cmp.Compare(a, b) })
+	return slices.Compact(out)
+}
+
+// Build builds every kind's importer from deps.
+func (k *Kinds) Build(deps Deps) ([]Importer, error) {
+	out := make([]Importer, 0, len(k.specs))
+	for _, s := range k.specs {
+		if s.New == nil {
+			return nil, fmt.Errorf("kind %s has no importer", s.Kind)
+		}
+		im, err := s.New(deps)
+		if err != nil {
+			return nil, fmt.Errorf("build importer %s: %w", s.Kind, err)
+		}
+		if im.Kind() != s.Kind {
+			return nil, fmt.Errorf("kind %s: its importer says it is %s", s.Kind, im.Kind())
+		}
+		out = append(out, im)
+	}
+	return out, nil
+}
+
+// BusyError is a claim refused because its kind is Exclusive and Job, of
+// the same tenant and kind, is not finished yet. It is an ECONFLICT, which
+// each door answers in its own words (409/1580026 for the WFM seed).
+type BusyError struct {
+	Job *bulkd.Job
+}
+
+func (e *BusyError) Error() string {
+	name := e.Job.ExternalID
+	if name == "" {
+		name = fmt.Sprintf("job %d (%s)", e.Job.ID, e.Job.File)
+	}
+	return fmt.Sprintf("the %s import %s is still %s: one %s import at a time", e.Job.Kind, name, e.Job.State, e.Job.Kind)
+}
+
+// Unwrap makes a BusyError a bulkd.ErrConflict.
+func (e *BusyError) Unwrap() error { return bulkd.ErrConflict }
