@@ -60,9 +60,10 @@ const (
 // AgentStore keeps each tenant's agents.
 type AgentStore interface {
 	// ApplyAgents creates or updates the agents of changes, and records p
-	// and the rows it rejects, all in one transaction. It returns the rows
-	// it rejected.
-	ApplyAgents(ctx context.Context, jobID uint64, tenant string, changes []AgentChange, p Progress) ([]RowFailure, error)
+	// and the rows it rejects, all in one transaction: a change that breaks
+	// a rule of the stored agents is rejected with the message words gives
+	// its Conflict. It returns the rows it rejected.
+	ApplyAgents(ctx context.Context, jobID uint64, tenant string, changes []AgentChange, p Progress, words Words) ([]RowFailure, error)
 	// Agents returns the tenant's agents in id order.
 	Agents(ctx context.Context, tenant string) ([]*Agent, error)
 }

@@ -38,8 +38,9 @@ type CellPhone struct {
 // to one contact of a tenant.
 type AssistStore interface {
 	// ApplyAssistContacts stores contacts and records p, in one
-	// transaction, and returns the rows it rejected (a phone number taken).
-	ApplyAssistContacts(ctx context.Context, jobID uint64, tenant string, contacts []AssistContact, p Progress) ([]RowFailure, error)
+	// transaction, and returns the rows it rejected (a phone number taken:
+	// a Conflict, worded by words).
+	ApplyAssistContacts(ctx context.Context, jobID uint64, tenant string, contacts []AssistContact, p Progress, words Words) ([]RowFailure, error)
 	// JobAssistContacts returns the contacts a job created, in row order.
 	JobAssistContacts(ctx context.Context, tenant string, jobID uint64) ([]AssistContact, error)
 }

@@ -120,6 +120,9 @@ type RowFailure struct {
 	Row     int      `json:"row"`
 	Cells   []string `json:"cells"`
 	Message string   `json:"message"`
+	// Recordings are the recordings a failed contact row names, kept so
+	// that a door can show them without reading the row again.
+	Recordings []Recording `json:"recordings,omitempty"`
 }
 
 // Progress is what a batch of rows adds to its job. A store writes it in the
@@ -146,6 +149,10 @@ type JobFilter struct {
 	Unfinished bool
 	// ExternalID keeps only the job an API names by this id.
 	ExternalID string
+	// Brief leaves out each job's lists (Files, Header, Ignored,
+	// Delivered): for listings, which show none of them and so read each
+	// job's small record only.
+	Brief bool
 	Limit      int
 }
 

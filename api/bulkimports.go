@@ -166,7 +166,7 @@ func (s *Server) listBulkImports(w http.ResponseWriter, r *http.Request) {
 			*q.dst = n
 		}
 	}
-	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: principal(r).Tenant, Kind: bulkd.KindAgents, Limit: 1 << 20})
+	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: principal(r).Tenant, Kind: bulkd.KindAgents, Limit: 1 << 20, Brief: true})
 	if err != nil {
 		s.Error(w, r, err)
 		return

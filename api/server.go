@@ -155,7 +155,7 @@ func viewJob(j *bulkd.Job) jobView {
 
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := bulkd.JobFilter{Tenant: q.Get("tenant"), State: bulkd.JobState(q.Get("state")), Limit: 1000}
+	f := bulkd.JobFilter{Tenant: q.Get("tenant"), State: bulkd.JobState(q.Get("state")), Limit: 1000, Brief: true}
 	if p := principal(r); !p.AllTenants() {
 		if f.Tenant != "" && f.Tenant != p.Tenant {
 			writeJSON(w, http.StatusOK, map[string]any{"jobs": []jobView{}}) // another tenant: nothing to see

@@ -330,7 +330,7 @@ func (s *Server) results(r *http.Request, j *bulkd.Job, realtime bool) ([]contac
 	}
 	err = s.Jobs.RowFailures(r.Context(), j.ID, func(f bulkd.RowFailure) error {
 		res := contactResult{Row: f.Row, Status: "failed", Error: f.Message, Recordings: []recordingView{}}
-		for _, rec := range contacts.NamedRecordings(j.Header, f.Cells) {
+		for _, rec := range f.Recordings {
 			st := "not_stored"
 			if !realtime && !uploaded[rec.Location] && !slices.Contains(j.Ignored, rec.Location) {
 				st = "missing"

@@ -333,14 +333,14 @@ type blockingAgents struct {
 	reached chan struct{}
 }
 
-func (b *blockingAgents) ApplyAgents(ctx context.Context, jobID uint64, tenant string, ch []bulkd.AgentChange, p bulkd.Progress) ([]bulkd.RowFailure, error) {
+func (b *blockingAgents) ApplyAgents(ctx context.Context, jobID uint64, tenant string, ch []bulkd.AgentChange, p bulkd.Progress, words bulkd.Words) ([]bulkd.RowFailure, error) {
 	if b.batches == 0 {
 		close(b.reached)
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
 	b.batches--
-	return b.AgentStore.ApplyAgents(ctx, jobID, tenant, ch, p)
+	return b.AgentStore.ApplyAgents(ctx, jobID, tenant, ch, p, words)
 }
 
 func TestDaemon_KillMidJobLosesAndDoublesNothing(t *testing.T) {

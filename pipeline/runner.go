@@ -230,7 +230,7 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	if spec.Exclusive && c.Source == bulkd.SourceAPI {
 		r.claimMu.Lock()
 		defer r.claimMu.Unlock()
-		busy, err := r.jobs.Jobs(ctx, bulkd.JobFilter{Tenant: c.Tenant, Kind: c.Kind, Unfinished: true, Limit: 1})
+		busy, err := r.jobs.Jobs(ctx, bulkd.JobFilter{Tenant: c.Tenant, Kind: c.Kind, Unfinished: true, Limit: 1, Brief: true})
 		if err != nil {
 			return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,7 +74,7 @@ func (ab *agentBuckets) get(id uint64) (*bulkd.Agent, error) {
 
 // ApplyAgents creates or updates agents and records the batch's progress in
 // the same transaction. A batch committed already is ignored.
-func (s *Store) ApplyAgents(ctx context.Context, jobID uint64, tenant string, changes []bulkd.AgentChange, p bulkd.Progress) ([]bulkd.RowFailure, error) {
+func (s *Store) ApplyAgents(ctx context.Context, jobID uint64, tenant string, changes []bulkd.AgentChange, p bulkd.Progress, words bulkd.Words) ([]bulkd.RowFailure, error) {
 	rejected, err := s.applyBatch(ctx, jobID, p, func(tx *bolt.Tx) ([]bulkd.RowFailure, error) {
 		ab, err := openAgentBuckets(tx, tenant, true)
 		if err != nil {
@@ -82,12 +83,12 @@ func (s *Store) ApplyAgents(ctx context.Context, jobID uint64, tenant string, ch
 		now := s.now().UTC()
 		var rejected []bulkd.RowFailure
 		for i := range changes {
-			msg, err := ab.apply(&changes[i], jobID, now)
+			c, err := ab.apply(&changes[i], jobID, now)
 			if err != nil {
 				return nil, fmt.Errorf("row %d: %w", changes[i].Row, err)
 			}
-			if msg != "" {
-				rejected = append(rejected, bulkd.RowFailure{Row: changes[i].Row, Cells: changes[i].Cells, Message: msg})
+			if c != nil {
+				rejected = append(rejected, bulkd.RowFailure{Row: changes[i].Row, Cells: changes[i].Cells, Message: words(*c)})
 			}
 		}
 		return rejected, nil
@@ -98,52 +99,52 @@ func (s *Store) ApplyAgents(ctx context.Context, jobID uint64, tenant string, ch
 	return rejected, nil
 }
 
-// apply applies one change. It returns a message for a row that breaks a
-// rule that needs the stored agents to check, and an error for a store fault.
-func (ab *agentBuckets) apply(ch *bulkd.AgentChange, jobID uint64, now time.Time) (string, error) {
+// apply applies one change. It returns the Conflict of a change that breaks
+// a rule only the stored agents can check, and an error for a store fault.
+func (ab *agentBuckets) apply(ch *bulkd.AgentChange, jobID uint64, now time.Time) (*bulkd.Conflict, error) {
 	var a *bulkd.Agent
 	switch {
 	case ch.CurrentEmail != "":
 		id, ok := lookup(ab.byEmail, ch.CurrentEmail)
 		if !ok {
-			return fmt.Sprintf("column %q: no agent has the email %q", "Current Email", ch.CurrentEmail), nil
+			return &bulkd.Conflict{Reason: bulkd.ConflictNotFound, Field: bulkd.FieldCurrentEmail, Value: ch.CurrentEmail}, nil
 		}
 		var err error
 		if a, err = ab.get(id); err != nil {
-			return "", err
+			return nil, err
 		}
 	case ch.Email != "":
 		if id, ok := lookup(ab.byEmail, ch.Email); ok {
 			var err error
 			if a, err = ab.get(id); err != nil {
-				return "", err
+				return nil, err
 			}
 		}
 	default:
-		return fmt.Sprintf("columns %q and %q are both empty: one is needed to find or create the agent", "Current Email", "Email"), nil
+		return &bulkd.Conflict{Reason: bulkd.ConflictNoKey}, nil
 	}
 	create := a == nil
 	switch {
 	case create && ch.Mode == bulkd.AgentUpdateOnly:
-		return fmt.Sprintf("column %q: no agent has the email %s, and this import only updates agents", "Email", ch.Email), nil
+		return &bulkd.Conflict{Reason: bulkd.ConflictNotFound, Field: bulkd.FieldEmail, Value: ch.Email}, nil
 	case !create && ch.Mode == bulkd.AgentCreateOnly:
-		return fmt.Sprintf("column %q: the agent %s already exists, and this import only creates agents", "Email", a.Email), nil
+		return &bulkd.Conflict{Reason: bulkd.ConflictExists, Field: bulkd.FieldEmail, Value: a.Email, Holder: strconv.FormatUint(a.ID, 10)}, nil
 	}
 	if create {
 		if ch.FullName == nil {
-			return fmt.Sprintf("column %q: required to create the agent %s", "Full Name", ch.Email), nil
+			return &bulkd.Conflict{Reason: bulkd.ConflictRequired, Field: bulkd.FieldFullName, Value: ch.Email}, nil
 		}
 		a = &bulkd.Agent{Active: true, RingGroups: []string{"agent"}, CreatedAt: now}
 	}
 	oldEmail, oldACD := a.Email, a.ACDLogin
 	if ch.Email != "" && !strings.EqualFold(ch.Email, a.Email) {
 		if id, ok := lookup(ab.byEmail, ch.Email); ok && id != a.ID {
-			return fmt.Sprintf("column %q: %s already belongs to agent %d", "Email", ch.Email, id), nil
+			return &bulkd.Conflict{Reason: bulkd.ConflictTaken, Field: bulkd.FieldEmail, Value: ch.Email, Holder: strconv.FormatUint(id, 10)}, nil
 		}
 	}
 	if ch.ACDLogin != nil && !strings.EqualFold(*ch.ACDLogin, a.ACDLogin) {
 		if id, ok := lookup(ab.byACD, *ch.ACDLogin); ok && (create || id != a.ID) {
-			return fmt.Sprintf("column %q: %s already belongs to agent %d", "ACD Login", *ch.ACDLogin, id), nil
+			return &bulkd.Conflict{Reason: bulkd.ConflictTaken, Field: bulkd.FieldACDLogin, Value: *ch.ACDLogin, Holder: strconv.FormatUint(id, 10)}, nil
 		}
 	}
 	if ch.Email != "" {
@@ -167,17 +168,17 @@ func (ab *agentBuckets) apply(ch *bulkd.AgentChange, jobID uint64, now time.Time
 	if create {
 		id, err := ab.agents.NextSequence()
 		if err != nil {
-			return "", fmt.Errorf("next agent id: %w", err)
+			return nil, fmt.Errorf("next agent id: %w", err)
 		}
 		a.ID = id
 	}
 	if err := putJSON(ab.agents, itob(a.ID), a); err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := reindex(ab.byEmail, oldEmail, a.Email, a.ID); err != nil {
-		return "", err
+		return nil, err
 	}
-	return "", reindex(ab.byACD, oldACD, a.ACDLogin, a.ID)
+	return nil, reindex(ab.byACD, oldACD, a.ACDLogin, a.ID)
 }
 
 func setString(dst *string, v *string) {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/bulkd/bulkd"
@@ -10,6 +11,11 @@ import (
 )
 
 func str(s string) *string { return &s }
+
+// facts words a Conflict as its facts, for tests of the store alone.
+func facts(c bulkd.Conflict) string {
+	return fmt.Sprintf("%s %s %q %q", c.Reason, c.Field, c.Value, c.Holder)
+}
 
 func TestStore_ApplyAgents(t *testing.T) {
 	ctx := context.Background()
@@ -23,19 +29,19 @@ func TestStore_ApplyAgents(t *testing.T) {
 		{Row: 4, CurrentEmail: "ghost@acme.com", Email: "g@acme.com"},                  // unknown Current Email
 		{Row: 5, Email: "cy@acme.com", FullName: str("Cy"), ACDLogin: str(`ACME\ann`)}, // ACD login taken (case-insensitive)
 	}
-	rejected, err := s.ApplyAgents(ctx, j.ID, "acme", changes, bulkd.Progress{Done: 5})
+	rejected, err := s.ApplyAgents(ctx, j.ID, "acme", changes, bulkd.Progress{Done: 5}, facts)
 	require.NoError(t, err)
 	msgs := map[int]string{}
 	for _, r := range rejected {
 		msgs[r.Row] = r.Message
 	}
 	assert.Equal(t, map[int]string{
-		3: `column "Full Name": required to create the agent nameless@acme.com`,
-		4: `column "Current Email": no agent has the email "ghost@acme.com"`,
-		5: `column "ACD Login": ACME\ann already belongs to agent 1`,
-	}, msgs)
+		3: `required full_name "nameless@acme.com" ""`,
+		4: `not_found current_email "ghost@acme.com" ""`,
+		5: `taken acd_login "ACME\\ann" "1"`,
+	}, msgs, "the store says what rule a row breaks; the importer words it")
 
-	again, err := s.ApplyAgents(ctx, j.ID, "acme", changes, bulkd.Progress{Done: 5})
+	again, err := s.ApplyAgents(ctx, j.ID, "acme", changes, bulkd.Progress{Done: 5}, facts)
 	require.NoError(t, err)
 	assert.Empty(t, again, "a replayed batch changes nothing")
 
@@ -46,10 +52,10 @@ func TestStore_ApplyAgents(t *testing.T) {
 		{Row: 7, CurrentEmail: "bob@acme.com", Email: "robert@acme.com", FullName: str("Robert")},
 		{Row: 8, CurrentEmail: "robert@acme.com", Email: "ann@acme.com"},
 	}
-	rejected, err = s.ApplyAgents(ctx, j.ID, "acme", changes, bulkd.Progress{Done: 8})
+	rejected, err = s.ApplyAgents(ctx, j.ID, "acme", changes, bulkd.Progress{Done: 8}, facts)
 	require.NoError(t, err)
 	require.Len(t, rejected, 1)
-	assert.Equal(t, `column "Email": ann@acme.com already belongs to agent 1`, rejected[0].Message)
+	assert.Equal(t, `taken email "ann@acme.com" "1"`, rejected[0].Message)
 
 	list, err := s.Agents(ctx, "acme")
 	require.NoError(t, err)

@@ -21,7 +21,7 @@ var (
 // ApplyAssistContacts stores a batch of assist contacts with the job's
 // progress; a contact whose phone number a contact of the tenant already has
 // (from this file or an earlier one) is rejected.
-func (s *Store) ApplyAssistContacts(ctx context.Context, jobID uint64, tenant string, contacts []bulkd.AssistContact, p bulkd.Progress) ([]bulkd.RowFailure, error) {
+func (s *Store) ApplyAssistContacts(ctx context.Context, jobID uint64, tenant string, contacts []bulkd.AssistContact, p bulkd.Progress, words bulkd.Words) ([]bulkd.RowFailure, error) {
 	rejected, err := s.applyBatch(ctx, jobID, p, func(tx *bolt.Tx) ([]bulkd.RowFailure, error) {
 		tb, err := tenantBucket(tx, tenant, true)
 		if err != nil {
@@ -42,8 +42,8 @@ func (s *Store) ApplyAssistContacts(ctx context.Context, jobID uint64, tenant st
 				if err := json.Unmarshal(b.Get(k), &other); err != nil {
 					return nil, fmt.Errorf("decode assist contact: %w", err)
 				}
-				rejected = append(rejected, bulkd.RowFailure{Row: c.Row, Cells: c.Cells, Message: fmt.Sprintf(
-					"column %q: %s already belongs to the contact %s (%s)", "cellPhoneNumber", c.CellPhone.PhoneNumber, other.ID, other.FullName)})
+				rejected = append(rejected, bulkd.RowFailure{Row: c.Row, Cells: c.Cells, Message: words(bulkd.Conflict{
+					Reason: bulkd.ConflictTaken, Field: bulkd.FieldPhone, Value: c.CellPhone.PhoneNumber, Holder: other.ID, HolderName: other.FullName})})
 				continue
 			}
 			key := itob(bulkd.RowID(jobID, c.Row))

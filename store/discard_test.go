@@ -22,7 +22,7 @@ func TestStore_DiscardRecords(t *testing.T) {
 	for _, j := range []*bulkd.Job{failed, kept} {
 		require.NoError(t, s.ApplyContacts(ctx, j.ID, "acme", encode(t, testContact(j.ID, 1), testContact(j.ID, 2)), bulkd.Progress{Done: 2}))
 		ac := bulkd.AssistContact{ID: fmt.Sprint(j.ID), Row: 3, JobID: j.ID, CellPhone: bulkd.CellPhone{PhoneNumber: fmt.Sprintf("+1555000%04d", j.ID)}}
-		rejected, err := s.ApplyAssistContacts(ctx, j.ID, "acme", []bulkd.AssistContact{ac}, bulkd.Progress{Done: 3})
+		rejected, err := s.ApplyAssistContacts(ctx, j.ID, "acme", []bulkd.AssistContact{ac}, bulkd.Progress{Done: 3}, facts)
 		require.NoError(t, err)
 		require.Empty(t, rejected)
 		ev := bulkd.ScheduleEvent{ID: bulkd.RowID(j.ID, 4), AgentID: 7, Start: start, End: start.Add(time.Hour), JobID: j.ID, Row: 4}
@@ -55,7 +55,7 @@ func TestStore_DiscardRecords(t *testing.T) {
 	// The failed job's phone number is free again: a new import may use it.
 	again := mustJob(t, s, "acme", bulkd.KindAssist)
 	rejected, err := s.ApplyAssistContacts(ctx, again.ID, "acme", []bulkd.AssistContact{{ID: "x", Row: 1, JobID: again.ID,
-		CellPhone: bulkd.CellPhone{PhoneNumber: fmt.Sprintf("+1555000%04d", failed.ID)}}}, bulkd.Progress{Done: 1})
+		CellPhone: bulkd.CellPhone{PhoneNumber: fmt.Sprintf("+1555000%04d", failed.ID)}}}, bulkd.Progress{Done: 1}, facts)
 	require.NoError(t, err)
 	assert.Empty(t, rejected)
 }

@@ -168,8 +168,10 @@ func (s *Store) Jobs(ctx context.Context, f bulkd.JobFilter) ([]*bulkd.Job, erro
 			if !matches(f, j) {
 				continue
 			}
-			if err := readLists(tx, j); err != nil {
-				return err
+			if !f.Brief {
+				if err := readLists(tx, j); err != nil {
+					return err
+				}
 			}
 			out = append(out, j)
 			if f.Limit > 0 && len(out) == f.Limit {

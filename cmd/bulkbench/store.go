@@ -146,7 +146,7 @@ func benchLookups(ctx context.Context, path string, o storeOptions) error {
 	}
 	tenant := func() string { return fmt.Sprintf("tenant%03d", rng.IntN(o.tenants)) }
 	if err := timeIt("jobs page", "?tenant=x&limit=100: a page of 100 of the tenant's jobs, newest first",
-		func(int) bulkd.JobFilter { return bulkd.JobFilter{Tenant: tenant(), Limit: 100} }, min(100, o.jobs/o.tenants)); err != nil {
+		func(int) bulkd.JobFilter { return bulkd.JobFilter{Tenant: tenant(), Limit: 100, Brief: true} }, min(100, o.jobs/o.tenants)); err != nil {
 		return err
 	}
 	if err := timeIt("external id", "a schedule import by its UUID, as GET …/event-imports/{id}",
@@ -158,7 +158,7 @@ func benchLookups(ctx context.Context, path string, o storeOptions) error {
 	}
 	return timeIt("exclusive check", "the tenant's unfinished schedule imports, Limit 1: none",
 		func(int) bulkd.JobFilter {
-			return bulkd.JobFilter{Tenant: tenant(), Kind: bulkd.KindSchedule, Unfinished: true, Limit: 1}
+			return bulkd.JobFilter{Tenant: tenant(), Kind: bulkd.KindSchedule, Unfinished: true, Limit: 1, Brief: true}
 		}, 0)
 }
 

@@ -81,7 +81,7 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 			}
 		}
 		p.Done = end
-		if _, err := im.store.ApplyAgents(ctx, run.Job.ID, run.Job.Tenant, batch, p); err != nil {
+		if _, err := im.store.ApplyAgents(ctx, run.Job.ID, run.Job.Tenant, batch, p, Words); err != nil {
 			return err
 		}
 		done = end

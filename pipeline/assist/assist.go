@@ -72,9 +72,18 @@ func (im *Importer) Import(ctx context.Context, run *pipeline.Run) error {
 	return pipeline.CommitRows(ctx, job, rows, im.batch,
 		func(r csvio.Row) (bulkd.AssistContact, string) { return contact(job, r, pos, now) },
 		func(ctx context.Context, contacts []bulkd.AssistContact, p bulkd.Progress) error {
-			_, err := im.store.ApplyAssistContacts(ctx, job.ID, job.Tenant, contacts, p)
+			_, err := im.store.ApplyAssistContacts(ctx, job.ID, job.Tenant, contacts, p, words)
 			return err
 		})
+}
+
+// words words the store's verdict on a row: a phone number another
+// contact of the tenant has.
+func words(c bulkd.Conflict) string {
+	if c.Reason == bulkd.ConflictTaken {
+		return fmt.Sprintf("column %q: %s already belongs to the contact %s (%s)", "cellPhoneNumber", c.Value, c.Holder, csvio.Clip(c.HolderName))
+	}
+	return fmt.Sprintf("column %q: %s: %s", "cellPhoneNumber", csvio.Clip(c.Value), c.Reason)
 }
 
 // read reads a whole assist file as o says: its header, its rows and the

@@ -225,12 +225,16 @@ func TestReadJSON(t *testing.T) {
 	}
 }
 
-func TestNamedRecordings(t *testing.T) {
-	header := []string{"AgentId", "Recording1", "Recording2"}
+// TestRow_Recordings: a row's recordings, kept with it when it fails so
+// that the doors can show them without reading the row again.
+func TestRow_Recordings(t *testing.T) {
+	cols, err := mapCSVHeader([]string{"AgentId", "Recording1", "Recording2"})
+	require.NoError(t, err)
 	assert.Equal(t, []bulkd.Recording{{Location: "a.wav", Media: bulkd.MediaAudio}, {Location: "b.webmv", Media: bulkd.MediaScreen}},
-		NamedRecordings(header, []string{"nobody", "a.wav", "b.webmv"}))
+		cols.parse(0, []string{"nobody", "a.wav", "b.webmv"}).recordings())
 	assert.Equal(t, []bulkd.Recording{{Location: "25.wav", Media: bulkd.MediaAudio}},
-		NamedRecordings(jsonHeader, []string{`{"Audio":{"Location":"25.wav"}}`}))
+		parseJSON(zoneCache{}, 0, []byte(`{"Audio":{"Location":"25.wav"}}`)).recordings())
+	assert.Nil(t, cols.parse(0, []string{"nobody", "", ""}).recordings())
 }
 
 func FuzzReadCSV(f *testing.F) {

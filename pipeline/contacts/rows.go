@@ -2,7 +2,6 @@ package contacts
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -243,20 +242,15 @@ func mediaExt(name string) string {
 	return ""
 }
 
-// NamedRecordings parses a failed row's cells again (with the header of its
-// file) and returns the recordings it names, for reporting.
-func NamedRecordings(header, cells []string) []bulkd.Recording {
-	var r *row
-	if slices.Equal(header, jsonHeader) && len(cells) == 1 {
-		r = parseJSON(zoneCache{}, 0, []byte(cells[0]))
-	} else if cols, err := mapCSVHeader(header); err == nil {
-		r = cols.parse(0, cells)
-	} else {
+// recordings returns the recordings the row names (those it could read,
+// for a row that failed), in column order.
+func (r *row) recordings() []bulkd.Recording {
+	if len(r.recs) == 0 {
 		return nil
 	}
 	out := make([]bulkd.Recording, 0, len(r.recs))
 	for _, rc := range r.recs {
-		out = append(out, bulkd.Recording{Location: rc.location, Media: rc.media, OffsetMs: rc.offsetMs})
+		out = append(out, bulkd.Recording{Location: strings.Clone(rc.location), Media: rc.media, OffsetMs: rc.offsetMs})
 	}
 	return out
 }
