@@ -153,7 +153,7 @@ type JobFilter struct {
 	// Delivered): for listings, which show none of them and so read each
 	// job's small record only.
 	Brief bool
-	Limit      int
+	Limit int
 }
 
 // JobStore keeps jobs, their row failures and the digests of imported files.

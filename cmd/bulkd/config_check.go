@@ -4,10 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/bulkd/bulkd/config"
-	"github.com/bulkd/bulkd/pipeline"
-	"github.com/bulkd/bulkd/pipeline/kinds"
 )
 
 // configCheck validates a config file, printing FILE:LINE:COL: message for
@@ -23,20 +19,13 @@ func (m *Main) configCheck(args []string) error {
 	if *path == "" {
 		return errors.New("config check: --config FILE is required")
 	}
-	cfg, diags, files := config.Load(*path)
-	var k *pipeline.Kinds
-	if !diags.HasErrors() {
-		k, diags = cfg.Kinds(kinds.All())
-	}
-	if diags.HasErrors() {
-		if err := config.WriteDiagnostics(m.stderr, diags, files); err != nil {
-			return err
-		}
-		return errReported
+	cfg, k, err := m.load(*path)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(m.stdout, "%s: ok (data_dir %s, watch.root %s, http.listen %s)\n", *path, cfg.DataDir, cfg.Watch.Root, cfg.HTTP.Listen)
 	for _, s := range k.Specs() {
-		fmt.Fprintf(m.stdout, "  %-9s %s\n", s.Kind, strings.Join(k.Routes(s.Kind), " "))
+		fmt.Fprintf(m.stdout, "  %-9s %s  (%s)\n", s.Kind, strings.Join(k.Routes(s.Kind), " "), s.Limits)
 	}
 	return nil
 }

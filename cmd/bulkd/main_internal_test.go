@@ -26,6 +26,12 @@ func TestMain_ConfigCheck(t *testing.T) {
 			wantStderr: "bad-duration/bulkd.hcl:3:14: Invalid duration"},
 		{name: "run refuses a bad config", args: []string{"run", "--config", fixture("bad-duration")},
 			wantStderr: "bad-duration/bulkd.hcl:3:14: Invalid duration"},
+		{name: "routes", args: []string{"config", "check", "--config", fixture("routes")}, ok: true,
+			wantOut: "  contacts  contact_*.csv CONTACT.?*.csv CONTACT.?*.json CONTACT.?*.zip"},
+		{name: "unknown kind", args: []string{"config", "check", "--config", fixture("unknown-kind")},
+			wantStderr: "unknown-kind/bulkd.hcl:3:7: Unknown kind: route \"contact\": the kinds are agents, contacts, schedule, assist."},
+		{name: "run refuses an unknown kind", args: []string{"run", "--config", fixture("unknown-kind")},
+			wantStderr: "unknown-kind/bulkd.hcl:3:7: Unknown kind"},
 		{name: "no file", args: []string{"config", "check"}},
 		{name: "unknown verb", args: []string{"frobnicate"}, wantStderr: "Usage: bulkd <command>"},
 	} {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/daemon"
+	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/kinds"
 	"github.com/hashicorp/go-hclog"
 	"github.com/kardianos/service"
 )
@@ -24,7 +26,7 @@ func (m *Main) runDaemon(ctx context.Context, args []string) error {
 			return fmt.Errorf("change to %s: %w", *workdir, err)
 		}
 	}
-	cfg, err := m.load(*path)
+	cfg, _, err := m.load(*path)
 	if err != nil {
 		return err
 	}
@@ -39,17 +41,22 @@ func (m *Main) runDaemon(ctx context.Context, args []string) error {
 	return s.Run()
 }
 
-// load loads a config file (the embedded default for ""), printing its
-// diagnostics.
-func (m *Main) load(path string) (*config.Config, error) {
+// load loads a config file (the embedded default for ""), checked against
+// the kinds, printing its diagnostics; it returns the kinds with the
+// config's routes.
+func (m *Main) load(path string) (*config.Config, *pipeline.Kinds, error) {
 	cfg, diags, files := config.Load(path)
+	var k *pipeline.Kinds
+	if !diags.HasErrors() {
+		k, diags = cfg.Kinds(kinds.All())
+	}
 	if diags.HasErrors() {
 		if err := config.WriteDiagnostics(m.stderr, diags, files); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, errReported
+		return nil, nil, errReported
 	}
-	return cfg, nil
+	return cfg, k, nil
 }
 
 // program adapts the daemon to kardianos/service: Start does not block,

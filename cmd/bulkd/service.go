@@ -42,7 +42,7 @@ func (m *Main) service(args []string) error {
 		if err != nil {
 			return fmt.Errorf("service: %w", err)
 		}
-		if _, err := m.load(abs); err != nil {
+		if _, _, err := m.load(abs); err != nil {
 			return err
 		}
 		runArgs = append(runArgs, "--config", abs)

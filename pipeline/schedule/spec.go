@@ -20,7 +20,7 @@ func Spec() pipeline.Spec {
 		DependsOn: []bulkd.Kind{bulkd.KindAgents},
 		Exclusive: true,
 		Scopes:    []string{bulkd.ScopeWFMRead, bulkd.ScopeWFMWrite},
-		Limits:    "5 MB (the seed's 413)",
+		Limits:    "5 MB, the seed's 413",
 		New: func(d pipeline.Deps) (pipeline.Importer, error) {
 			st, err := pipeline.StoreAs[Store](d, bulkd.KindSchedule)
 			return New(st, d.Tenant, d.Batch), err

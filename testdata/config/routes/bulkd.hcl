@@ -1,0 +1,3 @@
+route "contacts" {
+  patterns = ["contact_*.csv"]
+}

@@ -1,0 +1,5 @@
+data_dir = "./data"
+
+route "contact" {
+  patterns = ["contact_*.csv"]
+}
