@@ -103,9 +103,19 @@ type Job struct {
 	// when it was taken, and the job fails rather than report a truncated
 	// read as a success.
 	Stamp *FileStamp `json:"stamp,omitempty"`
+	// Waiting says which recordings a folder job waits for, while it does.
+	Waiting *Waiting `json:"waiting,omitempty"`
 	// Discarded is set once the records of a failed job are removed, so
 	// that a failed job has imported nothing and a re-drop doubles nothing.
 	Discarded bool `json:"discarded,omitempty"`
+}
+
+// Waiting is what a job waits for: recordings its rows name that are not
+// in the folder yet (the first of them, and how many), until when.
+type Waiting struct {
+	Recordings []string  `json:"recordings"`
+	Missing    int       `json:"missing"`
+	Until      time.Time `json:"until"`
 }
 
 // FileStamp is what a file looked like: its size and modification time.

@@ -16,6 +16,15 @@ import (
 type assistRow struct {
 	Row int `json:"row"`
 	*bulkd.AssistContact
+	DuplicateOf uint64 `json:"duplicate_of,omitempty"` // on a repeat's answer: the job that imported it
+}
+
+// assistFailed is a failed row in the import-contacts answer.
+type assistFailed struct {
+	Row         int    `json:"row"`
+	Status      string `json:"status"`
+	Error       string `json:"error"`
+	DuplicateOf uint64 `json:"duplicate_of,omitempty"`
 }
 
 // importAssistContacts is POST /agentassist/api/v1/public/{streamId}/contacts/import-contacts
@@ -56,25 +65,34 @@ func (s *Server) importAssistContacts(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	created, err := s.Assist.JobAssistContacts(r.Context(), j.Tenant, j.ID)
+	src, err := s.source(r.Context(), j)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	failed, err := s.failedRows(r, j.ID)
+	created, err := s.Assist.JobAssistContacts(r.Context(), src.Tenant, src.ID)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	out := make([]any, 0, j.RowsDone)
+	failed, err := s.failedRows(r, src.ID)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	var dup uint64
+	if src != j {
+		dup = src.ID
+	}
+	out := make([]any, 0, src.RowsDone)
 	next := 0
-	for row := 1; row <= j.RowsDone; row++ {
+	for row := 1; row <= src.RowsDone; row++ {
 		if next < len(created) && created[next].Row == row {
-			out = append(out, assistRow{Row: row, AssistContact: &created[next]})
+			out = append(out, assistRow{Row: row, AssistContact: &created[next], DuplicateOf: dup})
 			next++
 			continue
 		}
-		out = append(out, map[string]any{"row": row, "status": "FAILED", "error": failed[row].Message})
+		out = append(out, assistFailed{Row: row, Status: "FAILED", Error: failed[row].Message, DuplicateOf: dup})
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -45,10 +45,30 @@ type bulkImport struct {
 	CreatedBy        string    `json:"created_by"`
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
-	Links            struct {
+	// DuplicateOf is the import this one repeats (an identical file), whose
+	// counts it shows; Error says why an import failed, was canceled or
+	// was not imported again, in this API's error shape.
+	DuplicateOf uint64       `json:"duplicate_of,omitempty"`
+	Error       *importError `json:"error,omitempty"`
+	Links       struct {
 		Self    link `json:"self"`
 		Records link `json:"records"`
 	} `json:"_links"`
+}
+
+// importError is an import's reason, shaped as this API's errors are.
+type importError struct {
+	Code        string              `json:"code"`
+	Message     string              `json:"message"`
+	Description string              `json:"description"`
+	Fields      []map[string]string `json:"fields"`
+}
+
+// importErrors are the codes and messages of an import's reasons.
+var importErrors = map[bulkd.JobState]importError{
+	bulkd.StateFailed:   {Code: "IMPORT_FAILED", Message: "The import failed"},
+	bulkd.StateCanceled: {Code: "CANCELED", Message: "The import was canceled"},
+	bulkd.StateSkipped:  {Code: "DUPLICATE", Message: "An identical file was imported already"},
 }
 
 func viewImport(j *bulkd.Job) bulkImport {
@@ -58,7 +78,11 @@ func viewImport(j *bulkd.Job) bulkImport {
 		v.Type = defaultImportType
 	}
 	if v.CreatedBy == "" {
-		v.CreatedBy = "folder" // dropped in the tenant folder
+		v.CreatedBy = string(j.Source) // "folder" for a dropped file; "api" when open, without X-User
+	}
+	if e, ok := importErrors[j.State]; ok && j.Error != "" {
+		e.Description, e.Fields = j.Error, []map[string]string{}
+		v.Error = &e
 	}
 	for _, t := range []*time.Time{j.StartedAt, j.FinishedAt} {
 		if t != nil {
@@ -195,7 +219,16 @@ func (s *Server) getBulkImport(w http.ResponseWriter, r *http.Request) {
 		s.bulkImportError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewImport(j))
+	v := viewImport(j)
+	src, err := s.source(r.Context(), j)
+	if err != nil {
+		s.bulkImportError(w, r, err)
+		return
+	}
+	if src != j { // a repeat answers as the import it repeats did
+		v.DuplicateOf, v.TotalRecords, v.CompletedRecords, v.FailedRecords = src.ID, src.RowsTotal, src.RowsDone-src.RowsFailed, src.RowsFailed
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 // bulkImportRecord is one row's outcome.
@@ -210,6 +243,9 @@ type bulkImportRecord struct {
 // committed so far, in order, with the failed ones' errors.
 func (s *Server) getBulkImportRecords(w http.ResponseWriter, r *http.Request) {
 	j, err := s.agentsImport(r)
+	if err == nil {
+		j, err = s.source(r.Context(), j) // a repeat's records are those of the import it repeats
+	}
 	if err != nil {
 		s.bulkImportError(w, r, err)
 		return
@@ -248,5 +284,14 @@ func (s *Server) cancelBulkImport(w http.ResponseWriter, r *http.Request) {
 		s.bulkImportError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewImport(j))
+	v := viewImport(j)
+	src, err := s.source(r.Context(), j)
+	if err != nil {
+		s.bulkImportError(w, r, err)
+		return
+	}
+	if src != j { // a repeat answers as the import it repeats did
+		v.DuplicateOf, v.TotalRecords, v.CompletedRecords, v.FailedRecords = src.ID, src.RowsTotal, src.RowsDone-src.RowsFailed, src.RowsFailed
+	}
+	writeJSON(w, http.StatusOK, v)
 }

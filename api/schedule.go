@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,16 +20,19 @@ import (
 )
 
 // The schedule event import API's error codes and messages, from the seed;
-// the status is statusOf's.
+// the status is statusOf's. The seed's tables give no code for 403 and 429
+// (a dash): those answer with bulkd's own code for the same condition, the
+// one its other doors send, rather than a number in the seed's 1580xxxx
+// range that the real service may use for something else.
 var wfmErrors = map[string]struct{ code, message string }{
 	bulkd.EINVALID:      {"1580028", "The CSV template is incorrect."},
 	bulkd.EUNAUTHORIZED: {"1580005", "Invalid authentication."},
-	bulkd.EFORBIDDEN:    {"", "Insufficient permissions to perform this operation."},
+	bulkd.EFORBIDDEN:    {bulkd.EFORBIDDEN, "Insufficient permissions to perform this operation."},
 	bulkd.ENOTFOUND:     {"1580001", "Not found."},
 	bulkd.ECONFLICT:     {"1580026", "Another event import is already in progress. Please try again later."},
 	ETOOLARGE:           {"1580047", "The uploaded file exceeds the maximum allowed size of 5 MB."},
 	EUNSUPPORTED:        {"1580027", "Unsupported Media Type."},
-	ERATELIMITED:        {"", "Rate limit exceeded. Please retry later."},
+	ERATELIMITED:        {ERATELIMITED, "Rate limit exceeded. Please retry later."},
 }
 
 // ERATELIMITED is a request over its tenant's rate (429).
@@ -58,8 +62,11 @@ func (s *Server) wfmError(w http.ResponseWriter, r *http.Request, err error) {
 // status URL; no row is read before the answer.
 func (s *Server) importSchedule(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
-	if !s.allow(p.Tenant) {
-		s.wfmError(w, r, bulkd.Errorf(ERATELIMITED, "tenant %s is over its %d requests a minute", p.Tenant, s.Tenant(p.Tenant).RequestsPerMinute))
+	if wait := s.allow(p.Tenant); wait > 0 {
+		// Whole seconds, rounded up: a client that waits that long is let in.
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		s.wfmError(w, r, bulkd.Errorf(ERATELIMITED, "tenant %s is over its %d requests a minute: retry in %s",
+			p.Tenant, s.Tenant(p.Tenant).RequestsPerMinute, wait.Round(time.Second)))
 		return
 	}
 	// The whole body is bounded too (parts other than csv_file are read as
@@ -127,8 +134,10 @@ func checkScheduleForm(rc *received) error {
 	return nil // the time zone, the date format and the header: the kind's Check, at the claim
 }
 
-// allow spends one of the tenant's schedule import requests.
-func (s *Server) allow(tenant string) bool {
+// allow spends one of the tenant's schedule import requests and returns 0;
+// when there is none to spend it spends nothing and returns how long until
+// there is one (for Retry-After).
+func (s *Server) allow(tenant string) time.Duration {
 	s.limitMu.Lock()
 	defer s.limitMu.Unlock()
 	l, ok := s.limiters[tenant]
@@ -137,7 +146,12 @@ func (s *Server) allow(tenant string) bool {
 		l = newLimiter(rpm)
 		s.limiters[tenant] = l
 	}
-	return l.Allow()
+	now := time.Now()
+	if missing := 1 - l.TokensAt(now); missing > 0 {
+		return max(time.Duration(missing/float64(l.Limit())*float64(time.Second)), time.Nanosecond) // refused: never 0
+	}
+	l.AllowN(now, 1)
+	return 0
 }
 
 // scheduleJob finds the schedule import with this UUID: the tenant's, or
@@ -178,7 +192,19 @@ func (s *Server) getScheduleImport(w http.ResponseWriter, r *http.Request) {
 		s.wfmError(w, r, err)
 		return
 	}
-	out := map[string]any{"id": j.ExternalID, "status": importStatus(j)}
+	src, err := s.source(r.Context(), j)
+	if err != nil {
+		s.wfmError(w, r, err)
+		return
+	}
+	out := map[string]any{"id": j.ExternalID, "status": importStatus(src)}
+	if src != j { // a repeat answers as the import it repeats did
+		out["duplicate_of"] = src.ExternalID
+	}
+	if out["status"] == "ERROR" {
+		e := wfmErrors[bulkd.EINVALID]
+		out["error"] = map[string]string{"code": e.code, "message": e.message, "description": src.Error}
+	}
 	if out["status"] == "IMPORTED_WITH_ERRORS" {
 		exp := s.now().Add(reportLinkTTL).UTC().Truncate(time.Second)
 		out["error_report_url"] = fmt.Sprintf("%s://%s%s/%s/errors.csv?expires=%d&signature=%s",
@@ -217,6 +243,9 @@ func (s *Server) getScheduleReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j, err := s.scheduleJob(r, "", id)
+	if err == nil {
+		j, err = s.source(r.Context(), j) // a repeat's report is that of the import it repeats
+	}
 	s.serveReport(w, r, j, err)
 }
 

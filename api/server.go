@@ -53,6 +53,8 @@ type Deps struct {
 	Kinds *pipeline.Kinds
 	// Limits bound requests' bodies.
 	Limits Limits
+	// Files lists the files waiting in a tenant's folder (nil: none).
+	Files func(tenant string) []FolderFile
 }
 
 // Server holds the handlers' dependencies.
@@ -108,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 	handle("GET /v1/jobs", bulkd.ScopeJobsRead, s.listJobs)
 	handle("GET /v1/jobs/{id}", bulkd.ScopeJobsRead, s.getJob)
 	handle("GET /v1/jobs/{id}/errors.csv", bulkd.ScopeJobsRead, s.getReport)
+	handle("GET /v1/tenants/{tenant}/files", bulkd.ScopeJobsRead, s.listFiles)
 	handle("GET /v1/tenants/{tenant}/agents", bulkd.ScopeAgentsRead, s.listAgents)
 	handle("GET /v1/tenants/{tenant}/contacts", bulkd.ScopeContactsRead, s.listContacts)
 	handle("GET /v1/tenants/{tenant}/contacts/{id}", bulkd.ScopeContactsRead, s.getContact)
@@ -138,6 +141,8 @@ type jobView struct {
 	Error       string         `json:"error"`
 	ErrorReport string         `json:"error_report,omitempty"`
 	DuplicateOf uint64         `json:"duplicate_of,omitempty"`
+	// Waiting: the recordings a job waits for, while it does.
+	Waiting *bulkd.Waiting `json:"waiting,omitempty"`
 }
 
 func viewJob(j *bulkd.Job) jobView {
@@ -145,7 +150,7 @@ func viewJob(j *bulkd.Job) jobView {
 		ID: j.ID, Tenant: j.Tenant, Kind: j.Kind, Source: j.Source, File: j.File, State: j.State,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
 		RowsTotal: j.RowsTotal, RowsDone: j.RowsDone, RowsFailed: j.RowsFailed,
-		Error: j.Error, DuplicateOf: j.DuplicateOf,
+		Error: j.Error, DuplicateOf: j.DuplicateOf, Waiting: j.Waiting,
 	}
 	if j.State.Final() && pipeline.HasReport(j) {
 		v.ErrorReport = "/v1/jobs/" + strconv.FormatUint(j.ID, 10) + "/errors.csv"

@@ -39,6 +39,9 @@ type contactResult struct {
 	Complete   *bool           `json:"complete,omitempty"`
 	Error      string          `json:"error,omitempty"`
 	Recordings []recordingView `json:"recordings"`
+	// DuplicateOf is set on the answer to a repeat: the job that imported
+	// the same request, whose answer this is.
+	DuplicateOf uint64 `json:"duplicate_of,omitempty"`
 }
 
 // uploadDir streams a request's files into a fresh folder under Incoming.
@@ -262,18 +265,25 @@ func (s *Server) uploadContacts(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	results, err := s.results(r, j, false)
+	src, err := s.source(r.Context(), j)
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	ignored := j.Ignored
+	results, err := s.results(r, src, false)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	ignored := src.Ignored
 	if ignored == nil {
 		ignored = []string{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"job_id": j.ID, "state": j.State, "contacts": results, "ignored": ignored,
-	})
+	out := map[string]any{"job_id": j.ID, "state": j.State, "contacts": results, "ignored": ignored}
+	if src != j {
+		out["duplicate_of"], out["error"] = src.ID, j.Error
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // claimAndWait claims c and waits for the job to finish. A job that failed
@@ -373,10 +383,20 @@ func (s *Server) importRealtime(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	results, err := s.results(r, j, true)
+	src, err := s.source(r.Context(), j)
 	if err != nil {
 		s.Error(w, r, err)
 		return
+	}
+	results, err := s.results(r, src, true)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if src != j {
+		for i := range results {
+			results[i].DuplicateOf = src.ID
+		}
 	}
 	if first == '{' && len(results) == 1 {
 		writeJSON(w, http.StatusOK, results[0])

@@ -5,7 +5,11 @@
 package config
 
 import (
+	"bytes"
+	"cmp"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline"
@@ -77,6 +82,7 @@ type Watch struct {
 	// it, for senders that write a marker after the data.
 	DoneMarker bool `hcl:"done_marker,optional"`
 
+	RootRange      hcl.Range `hcl:"root,attr_value_range"`
 	SettleRange    hcl.Range `hcl:"settle,attr_value_range"`
 	RescanRange    hcl.Range `hcl:"rescan,attr_value_range"`
 	MediaWaitRange hcl.Range `hcl:"media_wait,attr_value_range"`
@@ -180,6 +186,36 @@ func (c *Config) Tenant(name string) *Tenant {
 	return t
 }
 
+// Diagnostics are the problems found in a config, each at its place in
+// the file; Range is such a place. The aliases let the daemon's checks
+// report at a config's places without importing hcl.
+type (
+	Diagnostics = hcl.Diagnostics
+	Range       = hcl.Range
+)
+
+// Problem is an error diagnostic: summary and detail at r, or nowhere for
+// the zero range of an attribute the file does not set (its default).
+func Problem(r Range, summary, detail string) *hcl.Diagnostic {
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+	if r.Filename != "" {
+		d.Subject = r.Ptr()
+	}
+	return d
+}
+
+// Err is every error of diags, one a line (hcl's own Error shows only the
+// first), or nil.
+func Err(diags Diagnostics) error {
+	var errs []error
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs = append(errs, d)
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // Settings returns what importers and doors need of the tenant named:
 // its block, or the defaults for a tenant only discovered as a folder.
 func (c *Config) Settings(name string) bulkd.TenantSettings {
@@ -247,15 +283,26 @@ func Load(path string) (*Config, hcl.Diagnostics, map[string]*hcl.File) {
 		// fresh structs, then their defaults filled in by finish.
 		def := Default()
 		cfg.HTTP, cfg.Watch, cfg.Retention, cfg.Limits = nil, nil, nil, nil
-		if diags := gohcl.DecodeBody(file.Body, nil, cfg); diags.HasErrors() {
-			return nil, diags, parser.Files()
-		}
+		decodeDiags := gohcl.DecodeBody(file.Body, nil, cfg)
 		fillBlocks(cfg, def)
 		abs, err := filepath.Abs(filepath.Dir(path))
 		if err != nil {
 			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot resolve config folder", Detail: err.Error()}}, parser.Files()
 		}
 		base = abs
+		if decodeDiags.HasErrors() {
+			// gohcl decodes what it can past an unknown key or a wrong type,
+			// so the values' own checks still run and every problem shows at
+			// once. A check with no place in the file is dropped: it is about
+			// an attribute gohcl already reported missing.
+			diags := decodeDiags
+			for _, d := range cfg.finish(base) {
+				if d.Subject != nil && d.Subject.Filename != "" {
+					diags = append(diags, d)
+				}
+			}
+			return nil, diags, parser.Files()
+		}
 	}
 	if diags := cfg.finish(base); diags.HasErrors() {
 		return nil, diags, parser.Files()
@@ -475,24 +522,90 @@ func (c *Config) TenantNames() []string {
 	return out
 }
 
-// WriteDiagnostics prints diags as FILE:LINE:COL: message lines, with the
-// source line under each, to w.
-func WriteDiagnostics(w interface{ Write([]byte) (int, error) }, diags hcl.Diagnostics, files map[string]*hcl.File) error {
+// WriteDiagnostics prints each diagnostic once to w: a greppable
+// FILE:LINE:COL: summary: detail line, then the source line with a caret
+// under the place. A diagnostic with no place is shown at the config file
+// when there is one file.
+func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) error {
+	only := ""
+	if len(files) == 1 {
+		for name := range files {
+			only = name
+		}
+	}
+	// In file order, whichever check found them.
+	diags = slices.Clone(diags)
+	slices.SortStableFunc(diags, func(a, b *hcl.Diagnostic) int {
+		if a.Subject == nil || b.Subject == nil {
+			return cmpBool(a.Subject != nil, b.Subject != nil)
+		}
+		return cmp.Or(strings.Compare(a.Subject.Filename, b.Subject.Filename), cmp.Compare(a.Subject.Start.Byte, b.Subject.Start.Byte))
+	})
+	var b strings.Builder
 	for _, d := range diags {
 		loc := "config"
-		if d.Subject != nil {
-			loc = fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
+		if only != "" {
+			loc = only
+		}
+		subject := d.Subject
+		if subject != nil && subject.Filename == "" {
+			subject = nil // a zero range: an attribute absent from the file
+		}
+		if subject != nil {
+			loc = fmt.Sprintf("%s:%d:%d", subject.Filename, subject.Start.Line, subject.Start.Column)
+		}
+		if d.Severity == hcl.DiagWarning {
+			loc += ": warning"
 		}
 		msg := d.Summary
 		if d.Detail != "" {
 			msg += ": " + d.Detail
 		}
-		if _, err := fmt.Fprintf(w, "%s: %s\n", loc, msg); err != nil {
-			return err
+		fmt.Fprintf(&b, "%s: %s\n", loc, msg)
+		if subject != nil {
+			if f := files[subject.Filename]; f != nil {
+				writeSnippet(&b, f.Bytes, *subject)
+			}
 		}
 	}
-	if len(files) > 0 {
-		return hcl.NewDiagnosticTextWriter(w, files, 100, false).WriteDiagnostics(diags)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
 	}
-	return nil
+	return -1
+}
+
+// writeSnippet writes the source line where r starts, numbered, and a row
+// of carets under r (to the end of that line when r spans several).
+func writeSnippet(b *strings.Builder, src []byte, r hcl.Range) {
+	start := r.Start.Byte
+	if start < 0 || start > len(src) {
+		return
+	}
+	lineStart := bytes.LastIndexByte(src[:start], '\n') + 1
+	lineEnd := len(src)
+	if i := bytes.IndexByte(src[start:], '\n'); i >= 0 {
+		lineEnd = start + i
+	}
+	end := min(max(r.End.Byte, start), lineEnd)
+	line := strings.TrimRight(string(src[lineStart:lineEnd]), "\r")
+	gutter := fmt.Sprintf("%5d | ", r.Start.Line)
+	fmt.Fprintf(b, "%s%s\n", gutter, line)
+	// Tabs stay tabs so the carets line up however the terminal shows them.
+	pad := strings.Map(func(c rune) rune {
+		if c == '\t' {
+			return c
+		}
+		return ' '
+	}, string(src[lineStart:start]))
+	carets := max(1, utf8.RuneCount(src[start:end]))
+	fmt.Fprintf(b, "%s| %s%s\n", strings.Repeat(" ", len(gutter)-2), pad, strings.Repeat("^", carets))
 }

@@ -3,6 +3,7 @@ package config_test
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/csvio"
 	"github.com/bulkd/bulkd/pipeline/kinds"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -84,6 +86,8 @@ func TestLoad_Errors(t *testing.T) {
 		{name: "bad route pattern", src: "route \"contacts\" {\n  patterns = [\"../x*.csv\"]\n}\n",
 			want: `bulkd.hcl:2:14: Invalid pattern: route "contacts": pattern "../x*.csv" is not a file name pattern`},
 		{name: "missing file", file: "no/such/file.hcl", want: "Cannot read config"},
+		{name: "an unknown key does not hide a bad value", file: filepath.Join("..", "testdata", "config", "several-errors", "bulkd.hcl"),
+			want: `several-errors/bulkd.hcl:4:12: Invalid duration: watch.rescan = "often"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := tc.file
@@ -149,4 +153,48 @@ func TestConfig_Kinds(t *testing.T) {
 	kind, ok := k.Match("contact_0001.csv")
 	assert.True(t, ok)
 	assert.Equal(t, "contacts", string(kind))
+}
+
+// TestWriteDiagnostics: every problem of a file is shown, each once, in
+// file order, as a greppable FILE:LINE:COL: line and its source line with
+// a caret under the place.
+func TestWriteDiagnostics(t *testing.T) {
+	path := filepath.Join("..", "testdata", "config", "several-errors", "bulkd.hcl")
+	cfg, diags, files := config.Load(path)
+	require.Nil(t, cfg)
+	var out bytes.Buffer
+	require.NoError(t, config.WriteDiagnostics(&out, diags, files))
+	want := `several-errors/bulkd.hcl:1:13: Invalid log level: log_level = "loud": use trace, debug, info, warn or error.
+    1 | log_level = "loud"
+      |             ^^^^^^
+several-errors/bulkd.hcl:3:3: Unsupported argument: An argument named "setle" is not expected here. Did you mean "settle"?
+    3 |   setle  = "3s"
+      |   ^^^^^
+several-errors/bulkd.hcl:4:12: Invalid duration: watch.rescan = "often" is not a duration such as "2s", "5m" or "480h".
+    4 |   rescan = "often"
+      |            ^^^^^^^
+`
+	got := filepath.ToSlash(out.String())
+	got = strings.ReplaceAll(got, filepath.ToSlash(filepath.Join("..", "testdata", "config"))+"/", "")
+	assert.Equal(t, want, got)
+
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"tabs keep the caret under the place", "watch {\n\tsettle = \"soon\"\n}\n",
+			"bulkd.hcl:2:11: Invalid duration: watch.settle = \"soon\" is not a duration such as \"2s\", \"5m\" or \"480h\".\n    2 | \tsettle = \"soon\"\n      | \t         ^^^^^^\n"},
+		{"a problem with no place is shown at the file", "", "bulkd.hcl: No place: detail\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bulkd.hcl")
+			require.NoError(t, writeFile(path, tc.src))
+			_, diags, files := config.Load(path)
+			if tc.src == "" {
+				diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No place", Detail: "detail"}}
+			}
+			var out bytes.Buffer
+			require.NoError(t, config.WriteDiagnostics(&out, diags, files))
+			assert.Equal(t, tc.want, strings.ReplaceAll(out.String(), path, "bulkd.hcl"))
+		})
+	}
 }

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -69,19 +71,16 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			_ = d.Close()
 		}
 	}()
+	// Check is what `bulkd config check` runs too, so the two agree.
 	kinds, diags := d.cfg.Kinds(d.specs)
+	diags = append(diags, Check(d.cfg, os.Getenv)...)
 	if diags.HasErrors() {
-		return fmt.Errorf("config: %s", diags.Error())
+		return fmt.Errorf("config: %w", config.Err(diags))
 	}
 	d.kinds = kinds
 	authn, err := auth.New(authConfig(d.cfg), os.Getenv)
 	if err != nil {
 		return err
-	}
-	if !authn.Enabled() {
-		if err := checkListen(d.cfg.HTTP.Listen); err != nil {
-			return err
-		}
 	}
 	if err := os.MkdirAll(d.cfg.DataDir, 0o755); err != nil {
 		return fmt.Errorf("create data dir: %w", err)
@@ -127,7 +126,8 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			kind, _ := d.kinds.Match(name)
 			return d.kinds.Rank(kind)
 		},
-		Take: d.take,
+		Take:    d.take,
+		Explain: d.kinds.Explain,
 	}, d.log.Named("watcher"))
 	if err := d.watcher.Open(ctx); err != nil {
 		return err
@@ -139,6 +139,13 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
 		Incoming: filepath.Join(d.cfg.DataDir, "incoming"), Auth: authn,
 		Schedule: d.store, Tenant: d.cfg.Settings, Assist: d.store, Kinds: d.kinds,
+		Files: func(tenant string) []api.FolderFile {
+			var out []api.FolderFile
+			for _, f := range d.watcher.Files(tenant) {
+				out = append(out, api.FolderFile{Name: f.Name, Size: f.Size, Modified: f.Modified, State: f.State, Reason: f.Reason})
+			}
+			return out
+		},
 		Limits: api.Limits{
 			MaxPartBytes: d.cfg.Limits.UploadMaxFileBytes, MaxBodyBytes: d.cfg.Limits.UploadMaxBytes,
 			MaxParts: d.cfg.Limits.UploadMaxParts, MinBodyRate: d.cfg.Limits.MinBodyRate, BodyGrace: d.cfg.Limits.BodyGraceDur,
@@ -218,6 +225,26 @@ func (d *Daemon) Addr() string {
 func (d *Daemon) Close() error {
 	var errs []error
 	d.once.Do(func() {
+		// Once jobs may have run, say what the stop interrupts: those
+		// jobs resume at the next start.
+		logged := d.runner != nil && d.store != nil
+		if logged {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			left, err := d.store.Jobs(ctx, bulkd.JobFilter{Unfinished: true, Brief: true})
+			cancel()
+			if err != nil {
+				d.log.Warn("cannot list unfinished jobs", "error", err)
+			}
+			// A bulk drop can leave thousands queued: name the oldest few,
+			// the ones running.
+			slices.Reverse(left)
+			const named = 20
+			var jobs []string
+			for _, j := range left[:min(named, len(left))] {
+				jobs = append(jobs, fmt.Sprintf("%d %s/%s %s", j.ID, j.Tenant, j.Kind, j.State))
+			}
+			d.log.Info("stopping", "unfinished", len(left), "jobs", strings.Join(jobs, ", "))
+		}
 		if d.http != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			errs = append(errs, d.http.Shutdown(ctx))
@@ -235,6 +262,13 @@ func (d *Daemon) Close() error {
 		}
 		if d.store != nil {
 			errs = append(errs, d.store.Close())
+		}
+		if logged {
+			if err := errors.Join(errs...); err != nil {
+				d.log.Error("stopped", "error", err)
+			} else {
+				d.log.Info("stopped")
+			}
 		}
 	})
 	return errors.Join(errs...)

@@ -163,7 +163,7 @@ func TestSchedule_Errors(t *testing.T) {
 		msg    string
 	}{
 		{"no token", "", form("a.csv", "UTC", ""), good, 401, "1580005", "Invalid authentication."},
-		{"read-only token", "acme-wfm-read", form("a.csv", "UTC", ""), good, 403, "", "Insufficient permissions to perform this operation."},
+		{"read-only token", "acme-wfm-read", form("a.csv", "UTC", ""), good, 403, "forbidden", "Insufficient permissions to perform this operation."},
 		{"bad header", "acme-wfm", form("a.csv", "UTC", ""), []byte("Agent Email,Agent Name,Start Time,End Time,Event Type Name\n"), 400, "1580028", "The CSV template is incorrect."},
 		{"header case", "acme-wfm", form("a.csv", "UTC", ""), []byte(strings.ToLower(scheduleHeader)), 400, "1580028", "The CSV template is incorrect."},
 		{"unsupported date format", "acme-wfm", form("a.csv", "UTC", "yyyy-MM-dd HH:mm"), good, 400, "1580028", "The CSV template is incorrect."},

@@ -108,14 +108,13 @@ func (r *Runner) Cancel(ctx context.Context, id uint64, by string) (*bulkd.Job, 
 func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, string, error) {
 	dir := r.workDir(j.ID)
 	if j.SHA256 == "" {
-		sum, err := hashFile(filepath.Join(dir, j.File))
+		sum, err := r.digest(ctx, j, dir)
 		if fsx.Transient(err) {
 			return "", "", err
 		}
 		if err != nil {
 			return bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err), nil
 		}
-		sum = withParams(sum, j.Params)
 		if j, err = r.jobs.UpdateJob(ctx, j.ID, func(j *bulkd.Job) error { j.SHA256 = sum; return nil }); err != nil {
 			return "", "", err
 		}
@@ -203,6 +202,39 @@ func (r *Runner) pause(ctx context.Context, id uint64, err error) error {
 		return nil
 	}
 	return uerr
+}
+
+// digest is what dedupe compares: the main file's SHA-256 when it comes
+// alone (a folder drop, whose recordings are taken later, by name), else
+// that of every file the job came with, metadata and recordings, by name:
+// an upload of the same CSV with other recordings is another import. The
+// job's options are folded in (withParams).
+func (r *Runner) digest(ctx context.Context, j *bulkd.Job, dir string) (string, error) {
+	sum, err := hashFile(filepath.Join(dir, j.File))
+	if err != nil {
+		return "", err
+	}
+	media, err := r.jobs.JobMedia(ctx, j.ID)
+	if err != nil {
+		return "", err
+	}
+	others := slices.Sorted(slices.Values(append(slices.Clone(j.Files[1:]), media...)))
+	if len(others) > 0 {
+		h := sha256.New()
+		h.Write([]byte(sum))
+		for _, name := range slices.Compact(others) {
+			s, err := hashFile(filepath.Join(dir, name))
+			if errors.Is(err, os.ErrNotExist) {
+				continue // a recording the upload named but did not send
+			}
+			if err != nil {
+				return "", fmt.Errorf("%s: %w", name, err)
+			}
+			fmt.Fprintf(h, "\n%s %s", name, s)
+		}
+		sum = hex.EncodeToString(h.Sum(nil))
+	}
+	return withParams(sum, j.Params), nil
 }
 
 func hashFile(path string) (string, error) {

@@ -246,3 +246,137 @@ func (e *BusyError) Error() string {
 
 // Unwrap makes a BusyError a bulkd.ErrConflict.
 func (e *BusyError) Unwrap() error { return bulkd.ErrConflict }
+
+// Explain says why a file name that matches no route sits in a tenant
+// folder, when the name looks like an import meant for one: it matches a
+// route but for letter case ("the prefix is case-sensitive: did you mean
+// CONTACT.lower.csv?"), it has a route's prefix and another ending
+// ("CONTACT. files end in .csv, .json or .zip"), or it ends as routes do
+// with a prefix no kind takes ("no kind takes FOO.*: the patterns are …").
+// Anything else (media, hidden files, error reports, a name that matches a
+// route) is no near miss: ("", false), so that only files a person most
+// likely meant as imports are reported. The rules live here, beside the
+// routes, because they are derived from them, config routes included.
+func (k *Kinds) Explain(name string) (reason string, nearMiss bool) {
+	if _, ok := k.Match(name); ok || name == "" ||
+		strings.HasPrefix(name, ".") || // hidden, and the temp names of copies (rsync, WriteAtomic)
+		strings.HasPrefix(name, "~$") || // an office suite's lock file beside a file it has open
+		strings.HasSuffix(strings.ToLower(name), ReportSuffix) {
+		return "", false
+	}
+	for _, r := range k.routes {
+		if ok, _ := path.Match(strings.ToLower(r.pattern), strings.ToLower(name)); ok {
+			return caseReason(r.pattern, name), true
+		}
+	}
+	if reason, ok := k.prefixReason(name); ok {
+		return reason, true
+	}
+	ext := path.Ext(name)
+	for _, r := range k.routes {
+		if ext != "" && strings.EqualFold(path.Ext(literalSuffix(r.pattern)), ext) {
+			return fmt.Sprintf("no kind takes %s*: the patterns are %s", name[:strings.IndexByte(name, '.')+1], strings.Join(k.patterns(), ", ")), true
+		}
+	}
+	return "", false
+}
+
+// caseReason words a name that matches pattern only when case is ignored,
+// with the name it was most likely meant to have.
+func caseReason(pattern, name string) string {
+	prefix, suffix := literalPrefix(pattern), literalSuffix(pattern)
+	what := "file names are case-sensitive"
+	switch {
+	case !strings.HasPrefix(name, prefix):
+		what = "the prefix is case-sensitive"
+	case !strings.HasSuffix(name, suffix):
+		what = "the extension is case-sensitive"
+	}
+	if !strings.ContainsAny(pattern, globMeta) {
+		return fmt.Sprintf("file names are case-sensitive: did you mean %s?", pattern) // a route naming one file
+	}
+	if len(name) >= len(prefix)+len(suffix) {
+		meant := prefix + name[len(prefix):len(name)-len(suffix)] + suffix
+		if ok, _ := path.Match(pattern, meant); ok {
+			return fmt.Sprintf("%s: did you mean %s?", what, meant)
+		}
+	}
+	return fmt.Sprintf("%s: the pattern is %s", what, pattern)
+}
+
+// prefixReason words a name that starts as some routes do (letter case
+// aside) but matches none of them: its ending is not theirs, or the part
+// between is not.
+func (k *Kinds) prefixReason(name string) (string, bool) {
+	var prefix string
+	for _, r := range k.routes {
+		p := literalPrefix(r.pattern)
+		if p == r.pattern {
+			continue // a route naming one file: no other name is near it
+		}
+		if p != "" && len(p) > len(prefix) && len(name) >= len(p) && strings.EqualFold(name[:len(p)], p) {
+			prefix = p
+		}
+	}
+	if prefix == "" {
+		return "", false
+	}
+	var patterns, suffixes []string
+	endsRight := false
+	for _, r := range k.routes {
+		if literalPrefix(r.pattern) != prefix {
+			continue
+		}
+		s := literalSuffix(r.pattern)
+		patterns = append(patterns, r.pattern)
+		if s != "" && !slices.Contains(suffixes, s) {
+			suffixes = append(suffixes, s)
+		}
+		endsRight = endsRight || strings.HasSuffix(strings.ToLower(name), strings.ToLower(s))
+	}
+	reason := fmt.Sprintf("%s files are named %s", prefix, orList(patterns))
+	if !endsRight && len(suffixes) > 0 {
+		reason = fmt.Sprintf("%s files end in %s", prefix, orList(suffixes))
+	}
+	if !strings.HasPrefix(name, prefix) {
+		reason += " (and the prefix is case-sensitive)"
+	}
+	return reason, true
+}
+
+// patterns returns every route's pattern once, in the order they are tried.
+func (k *Kinds) patterns() []string {
+	var out []string
+	for _, r := range k.routes {
+		if !slices.Contains(out, r.pattern) {
+			out = append(out, r.pattern)
+		}
+	}
+	return out
+}
+
+// globMeta are the characters path.Match gives a meaning.
+const globMeta = `*?[]\`
+
+// literalPrefix is what every name pattern matches starts with:
+// "CONTACT." of "CONTACT.?*.csv".
+func literalPrefix(pattern string) string {
+	if i := strings.IndexAny(pattern, globMeta); i >= 0 {
+		return pattern[:i]
+	}
+	return pattern
+}
+
+// literalSuffix is what every name pattern matches ends with: ".csv" of
+// "CONTACT.?*.csv".
+func literalSuffix(pattern string) string {
+	return pattern[strings.LastIndexAny(pattern, globMeta)+1:]
+}
+
+// orList joins "a", "b" and "c" as "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -81,6 +82,7 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 	}
 	settler := fsx.NewSettler(r.runner.cfg.Settle, r.runner.now)
 	deadline := r.runner.now().Add(r.runner.cfg.MediaWait)
+	waiting := false
 	tick := time.NewTicker(settler.PollInterval())
 	defer tick.Stop()
 	for {
@@ -101,7 +103,24 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 				present[n] = true
 			}
 		}
+		waitingFor := len(missing)
 		missing = still
+		switch {
+		case len(missing) == 0 || !r.runner.now().Before(deadline):
+			if waiting {
+				r.setWaiting(ctx, nil, deadline)
+			}
+		case !waiting:
+			// Say what the job waits for, and let the tenant's next file of
+			// this kind go ahead meanwhile: it need not wait for these.
+			waiting = true
+			r.runner.log.Info("job waits for recordings", "job", r.Job.ID, "tenant", r.Job.Tenant, "file", r.Job.File,
+				"missing", len(missing), "first", missing[0], "until", deadline.Format(time.RFC3339))
+			r.setWaiting(ctx, missing, deadline)
+			defer r.runner.yieldLane(r.Job.ID)()
+		case len(missing) < waitingFor:
+			r.setWaiting(ctx, missing, deadline)
+		}
 		if len(missing) == 0 || !r.runner.now().Before(deadline) {
 			for _, n := range missing {
 				if fi, err := os.Lstat(filepath.Join(r.Job.Origin, n)); err == nil && !fi.Mode().IsRegular() && !fsx.IsRealDir(fi.Mode()) {
@@ -116,6 +135,23 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 			return nil, ctx.Err()
 		case <-tick.C:
 		}
+	}
+}
+
+// maxWaitingNames bounds the names a job's record lists as awaited.
+const maxWaitingNames = 20
+
+// setWaiting records on the job which recordings it waits for and until
+// when (nil: no longer waiting), for the status API. It writes the store
+// only: Gather runs beside the importer's other goroutines, which read
+// r.Job. A failed write is logged: it costs the status, not the import.
+func (r *Run) setWaiting(ctx context.Context, missing []string, until time.Time) {
+	var w *bulkd.Waiting
+	if len(missing) > 0 {
+		w = &bulkd.Waiting{Recordings: slices.Clone(missing[:min(len(missing), maxWaitingNames)]), Missing: len(missing), Until: until.UTC()}
+	}
+	if _, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error { j.Waiting = w; return nil }); err != nil && ctx.Err() == nil {
+		r.runner.log.Warn("cannot record the recordings a job waits for", "job", r.Job.ID, "error", err)
 	}
 }
 

@@ -75,7 +75,7 @@ type Runner struct {
 	claimMu sync.Mutex
 
 	mu     sync.Mutex
-	lanes  map[string][]uint64 // tenant\0kind → queued job ids; present while a lane goroutine runs
+	lanes  map[string]*lane    // tenant\0kind → its queue; present while a lane goroutine runs
 	active map[uint64]*pending // submitted and not yet done
 }
 
@@ -98,7 +98,7 @@ func NewRunner(cfg Config, jobs bulkd.JobStore, importers []Importer, logger hcl
 		cfg: cfg, jobs: jobs, log: logger, now: time.Now,
 		importers: make(map[bulkd.Kind]Importer),
 		sem:       make(chan struct{}, cfg.Parallel),
-		lanes:     make(map[string][]uint64),
+		lanes:     make(map[string]*lane),
 		active:    make(map[uint64]*pending),
 	}
 	for _, im := range importers {
@@ -370,35 +370,55 @@ func (r *Runner) done(id uint64) {
 	}
 }
 
-func laneKey(j *bulkd.Job) string { return j.Tenant + "\x00" + string(j.Kind) }
+func laneKey(tenant string, kind bulkd.Kind) string { return tenant + "\x00" + string(kind) }
 
-// submit queues j on its lane, starting the lane's goroutine if idle.
+// lane is the jobs of one tenant and kind: run one at a time, in the order
+// they were claimed, by the lane's goroutine. A job that only waits (for
+// recordings in the folder) yields: while it does, another goroutine runs
+// the lane's next jobs, since jobs of a kind do not depend on each other.
+type lane struct {
+	queue   []uint64
+	workers int // goroutines draining the lane
+	waiting int // of those, how many run a job that only waits
+}
+
+// startWorker starts a goroutine on the lane. Call with r.mu held.
+func (r *Runner) startWorker(key string, l *lane) {
+	l.workers++
+	r.wg.Add(1)
+	go r.drain(key, l)
+}
+
+// submit queues j on its lane, starting a goroutine if none is free.
 func (r *Runner) submit(j *bulkd.Job) {
-	key := laneKey(j)
+	key := laneKey(j.Tenant, j.Kind)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.active[j.ID] = &pending{tenant: j.Tenant, kind: j.Kind, done: make(chan struct{})}
-	q, running := r.lanes[key]
-	r.lanes[key] = append(q, j.ID)
-	if running {
-		return
+	l := r.lanes[key]
+	if l == nil {
+		l = &lane{}
+		r.lanes[key] = l
 	}
-	r.wg.Add(1)
-	go r.drain(key)
+	l.queue = append(l.queue, j.ID)
+	if l.workers == l.waiting {
+		r.startWorker(key, l)
+	}
 }
 
-func (r *Runner) drain(key string) {
+func (r *Runner) drain(key string, l *lane) {
 	defer r.wg.Done()
 	for {
 		r.mu.Lock()
-		q := r.lanes[key]
-		if len(q) == 0 || r.ctx.Err() != nil {
-			delete(r.lanes, key)
+		if len(l.queue) == 0 || r.ctx.Err() != nil {
+			if l.workers--; l.workers == 0 {
+				delete(r.lanes, key)
+			}
 			r.mu.Unlock()
 			return
 		}
-		id := q[0]
-		r.lanes[key] = q[1:]
+		id := l.queue[0]
+		l.queue = l.queue[1:]
 		r.mu.Unlock()
 
 		// Wait for dependencies before taking a slot: a job holding a slot
@@ -407,6 +427,32 @@ func (r *Runner) drain(key string) {
 			continue
 		}
 		r.runToEnd(id)
+	}
+}
+
+// yieldLane marks job id as only waiting (for recordings): until the
+// returned func is called, the tenant's next jobs of its kind run beside
+// it, on another goroutine if the lane has none free.
+func (r *Runner) yieldLane(id uint64) (resume func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := r.active[id]
+	if p == nil {
+		return func() {}
+	}
+	key := laneKey(p.tenant, p.kind)
+	l := r.lanes[key]
+	if l == nil {
+		return func() {}
+	}
+	l.waiting++
+	if len(l.queue) > 0 && l.workers == l.waiting && r.ctx.Err() == nil {
+		r.startWorker(key, l)
+	}
+	return func() {
+		r.mu.Lock()
+		l.waiting--
+		r.mu.Unlock()
 	}
 }
 

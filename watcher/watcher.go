@@ -20,6 +20,13 @@
 // when the file changes. The first failure (and a different one) is logged
 // at error, its repeats at debug, the take after failures at info.
 //
+// A regular file that matches no route but whose name is near one (see
+// Config.Explain) is a near miss: once it has settled (so the temporary
+// name of a write-then-rename is not reported) it is logged once, at warn,
+// with the reason, and logged again only if it goes and comes back. Files
+// lists, per tenant folder, the candidates and near misses with their
+// state; nothing else in the folder (media, markers) is listed.
+//
 // It is the only package that imports fsnotify. It never reads rows.
 package watcher
 
@@ -65,6 +72,41 @@ type Config struct {
 	// MaxBackoff caps the wait between takes of a file whose Take keeps
 	// failing; 0 means DefaultMaxBackoff.
 	MaxBackoff time.Duration
+	// Explain, if set, says why a file Match refuses is not taken when its
+	// name looks like an import (nearMiss): such a file is listed by Files
+	// and logged once. Nil: files Match refuses are ignored silently.
+	Explain func(name string) (reason string, nearMiss bool)
+}
+
+// The states of FileState. A file that is not listed is not the watcher's
+// business (media, markers, other files) or is taken already.
+const (
+	// StateSettling is a file that changed less than Config.Settle ago.
+	StateSettling = "settling"
+	// StateHeldOpen is a file unchanged for the settle window that is not
+	// taken because a process still has it open for writing (Linux leases,
+	// Windows exclusive opens).
+	StateHeldOpen = "held_open"
+	// StateWaitingForMarker is a complete file whose <name>.done marker
+	// does not exist yet (Config.DoneMarker).
+	StateWaitingForMarker = "waiting_for_marker"
+	// StateRetrying is a file whose Take failed; Reason is the last error.
+	StateRetrying = "retrying"
+	// StateNotAnImport is a near miss (Reason says why) or a link named
+	// like an import.
+	StateNotAnImport = "not_an_import"
+)
+
+// FileState is a file waiting in a tenant folder, as Files lists it.
+type FileState struct {
+	Name     string
+	Size     int64
+	Modified time.Time
+	// State is one of the State constants.
+	State string
+	// Reason says why a file is retrying (the last error), not an import,
+	// held open or waiting for its marker; settling files have none.
+	Reason string
 }
 
 // DefaultMaxBackoff is the longest a failing file waits between takes
@@ -83,6 +125,20 @@ type candidate struct {
 	next     time.Time
 	size     int64
 	mtime    time.Time
+
+	// The file as last seen while it waited, and since when it has been
+	// so: unchanged past the settle window but not settled means held
+	// open (the Settler says only yes or no).
+	seenSize  int64
+	seenMtime time.Time
+	sameSince time.Time
+}
+
+// miss is a file that is not taken but is listed: a near miss, logged once
+// it settles, or a link named like an import (logged by warnOnce).
+type miss struct {
+	tenant, name, reason string
+	logged               bool
 }
 
 // Watcher watches the tenant folders. Open starts it, Close stops it.
@@ -93,18 +149,27 @@ type Watcher struct {
 
 	fsw   *fsnotify.Watcher
 	cands map[string]*candidate
+	// misses are the listed files that are not candidates, by path.
+	misses map[string]*miss
 	// warned holds the paths already logged as ignored (a bad tenant
 	// name, a link), so each is logged once; a rescan forgets those gone.
 	warned map[string]bool
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
+
+	// view is what Files reports, by tenant and name: the loop keeps it
+	// up to date as it goes, under viewMu, so that a listing from an HTTP
+	// goroutine costs a copy and never waits for a Take.
+	viewMu sync.Mutex
+	view   map[string]map[string]FileState
 }
 
 // New returns a Watcher for cfg.
 func New(cfg Config, logger hclog.Logger) *Watcher {
 	return &Watcher{cfg: cfg, log: logger, settler: fsx.NewSettler(cfg.Settle, time.Now),
-		cands: map[string]*candidate{}, warned: map[string]bool{}}
+		cands: map[string]*candidate{}, misses: map[string]*miss{}, warned: map[string]bool{},
+		view: map[string]map[string]FileState{}}
 }
 
 // Open creates the root and declared tenant folders, scans them and starts
@@ -147,6 +212,40 @@ func (w *Watcher) Close() error {
 	return err
 }
 
+// Files returns the files of a tenant folder the watcher is waiting for or
+// tells about, by name: candidates not yet taken and near misses. It is
+// safe to call from any goroutine.
+func (w *Watcher) Files(tenant string) []FileState {
+	w.viewMu.Lock()
+	out := make([]FileState, 0, len(w.view[tenant]))
+	for _, f := range w.view[tenant] {
+		out = append(out, f)
+	}
+	w.viewMu.Unlock()
+	slices.SortFunc(out, func(a, b FileState) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
+
+// show sets what Files says of a file.
+func (w *Watcher) show(tenant string, f FileState) {
+	w.viewMu.Lock()
+	defer w.viewMu.Unlock()
+	if w.view[tenant] == nil {
+		w.view[tenant] = map[string]FileState{}
+	}
+	w.view[tenant][f.Name] = f
+}
+
+// hide removes a file from what Files says.
+func (w *Watcher) hide(tenant, name string) {
+	w.viewMu.Lock()
+	defer w.viewMu.Unlock()
+	delete(w.view[tenant], name)
+	if len(w.view[tenant]) == 0 {
+		delete(w.view, tenant)
+	}
+}
+
 func (w *Watcher) loop(ctx context.Context) {
 	defer w.wg.Done()
 	poll := time.NewTicker(w.settler.PollInterval())
@@ -182,7 +281,9 @@ func (w *Watcher) loop(ctx context.Context) {
 
 // event notes a new tenant folder or a file that may be a candidate.
 func (w *Watcher) event(ev fsnotify.Event) {
-	if ev.Op&(fsnotify.Create|fsnotify.Write|fsnotify.Rename|fsnotify.Chmod) == 0 {
+	// Remove and Rename (of the old name) let a listed file that went be
+	// forgotten at once.
+	if ev.Op&(fsnotify.Create|fsnotify.Write|fsnotify.Remove|fsnotify.Rename|fsnotify.Chmod) == 0 {
 		return
 	}
 	dir, name := filepath.Split(ev.Name)
@@ -206,6 +307,11 @@ func (w *Watcher) scan() {
 	for path := range w.warned {
 		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
 			delete(w.warned, path) // gone: log it again if it comes back
+		}
+	}
+	for path := range w.misses {
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			w.forgetMiss(path) // its Remove event was missed (overflow, a folder removed)
 		}
 	}
 	entries, err := os.ReadDir(w.cfg.Root)
@@ -281,11 +387,20 @@ func (w *Watcher) realDir(dir string) bool {
 
 // consider starts watching a file whose name matches a route, if it is a
 // regular file in a real tenant folder. A link (or any other non-regular
-// file) with such a name is logged once and not watched.
+// file) with such a name is logged once and not watched. A regular file
+// whose name is a near miss is listed, and logged once it settles. A name
+// that went is forgotten.
 func (w *Watcher) consider(tenant, dir, name string) {
 	path := filepath.Join(dir, name)
-	if _, ok := w.cands[path]; ok || !w.cfg.Match(name) {
+	if _, ok := w.cands[path]; ok {
 		return
+	}
+	match := w.cfg.Match(name)
+	reason, near := "", false
+	if !match {
+		if reason, near = w.explain(name); !near {
+			return
+		}
 	}
 	if !w.realDir(dir) {
 		return
@@ -293,16 +408,62 @@ func (w *Watcher) consider(tenant, dir, name string) {
 	fi, err := os.Lstat(path)
 	switch {
 	case err != nil:
-		return // gone already, or a marker event for a file not there
+		w.forgetMiss(path) // gone (a Remove or Rename event), or a marker event for a file not there
+		return
 	case fi.Mode().IsRegular():
 	case fi.IsDir() && fi.Mode()&(fs.ModeSymlink|fs.ModeIrregular) == 0:
 		return // a folder named like a file: nothing to take
 	default:
-		w.warnOnce(path, "ignoring file: "+fsx.Describe(fi.Mode())+" is not followed or taken")
+		if match {
+			msg := fsx.Describe(fi.Mode()) + " is not followed or taken"
+			w.warnOnce(path, "ignoring file: "+msg)
+			w.nearMiss(path, tenant, name, msg, true, fi)
+		}
 		return
 	}
-	w.cands[path] = &candidate{tenant: tenant, dir: dir, name: name}
+	if !match {
+		w.nearMiss(path, tenant, name, reason, false, fi)
+		return
+	}
+	w.forgetMiss(path) // a link by that name before
+	now := time.Now()
+	w.cands[path] = &candidate{tenant: tenant, dir: dir, name: name,
+		seenSize: fi.Size(), seenMtime: fi.ModTime(), sameSince: now}
+	w.show(tenant, FileState{Name: name, Size: fi.Size(), Modified: fi.ModTime(), State: StateSettling})
 	w.log.Debug("file seen", "tenant", tenant, "file", name)
+}
+
+// explain asks Config.Explain about a name Match refused. A completion
+// marker is never a near miss: it belongs to the file it names.
+func (w *Watcher) explain(name string) (string, bool) {
+	if w.cfg.Explain == nil || strings.HasSuffix(name, DoneSuffix) {
+		return "", false
+	}
+	return w.cfg.Explain(name)
+}
+
+// nearMiss lists a file that is not taken, or refreshes its size and mtime
+// after an event. One not logged yet is looked at by settle until it
+// settles; logged is for one logged already.
+func (w *Watcher) nearMiss(path, tenant, name, reason string, logged bool, fi fs.FileInfo) {
+	m := w.misses[path]
+	if m == nil {
+		m = &miss{tenant: tenant, name: name, reason: reason, logged: logged}
+		w.misses[path] = m
+	}
+	w.show(tenant, FileState{Name: name, Size: fi.Size(), Modified: fi.ModTime(), State: StateNotAnImport, Reason: m.reason})
+}
+
+// forgetMiss stops listing path, so that a file of that name that comes
+// later is logged again.
+func (w *Watcher) forgetMiss(path string) {
+	m := w.misses[path]
+	if m == nil {
+		return
+	}
+	delete(w.misses, path)
+	w.settler.Forget(path)
+	w.hide(m.tenant, m.name)
 }
 
 // settle takes every candidate that has been stable for the whole window,
@@ -317,18 +478,22 @@ func (w *Watcher) settle(ctx context.Context) {
 		exists, settled := w.settler.Check(path)
 		if !exists {
 			delete(w.cands, path) // gone (renamed away, deleted) or replaced by a link
+			w.hide(c.tenant, c.name)
 			continue
 		}
 		if !settled {
+			w.showUnsettled(path, c, now)
 			continue
 		}
 		if w.cfg.DoneMarker {
 			if _, err := os.Lstat(path + DoneSuffix); err != nil {
+				w.showCandidate(c, c.seenSize, c.seenMtime, StateWaitingForMarker, "waiting for "+c.name+DoneSuffix)
 				continue
 			}
 		}
 		ready = append(ready, path)
 	}
+	w.settleMisses()
 	rank := func(path string) int {
 		if w.cfg.Rank == nil {
 			return 0
@@ -351,6 +516,7 @@ func (w *Watcher) settle(ctx context.Context) {
 			w.log.Info("file taken after failed attempts", "tenant", c.tenant, "file", c.name, "attempts", c.failures+1)
 		}
 		delete(w.cands, path)
+		w.hide(c.tenant, c.name)
 		w.settler.Forget(path)
 		if w.cfg.DoneMarker {
 			if err := os.Remove(path + DoneSuffix); err != nil && !os.IsNotExist(err) {
@@ -386,6 +552,57 @@ func (w *Watcher) failed(path string, c *candidate, err error) {
 			"attempts", c.failures, "retry_in", wait)
 	}
 	c.lastErr = msg
+	w.showCandidate(c, c.size, c.mtime, StateRetrying, msg)
+}
+
+// showCandidate sets what Files says of a candidate.
+func (w *Watcher) showCandidate(c *candidate, size int64, mtime time.Time, state, reason string) {
+	w.show(c.tenant, FileState{Name: c.name, Size: size, Modified: mtime, State: state, Reason: reason})
+}
+
+// heldOpenReason words StateHeldOpen.
+const heldOpenReason = "unchanged, but another process still has it open for writing"
+
+// showUnsettled lists a candidate that is not settled: settling while it
+// changes, held open once it has not changed for longer than the window
+// (with two polls' slack, as the Settler looked at it a moment before
+// this Lstat did), which only a writer that keeps it open explains.
+func (w *Watcher) showUnsettled(path string, c *candidate, now time.Time) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return // gone: the next settle forgets it
+	}
+	if fi.Size() != c.seenSize || !fi.ModTime().Equal(c.seenMtime) {
+		c.seenSize, c.seenMtime, c.sameSince = fi.Size(), fi.ModTime(), now
+	}
+	if now.Sub(c.sameSince) > w.cfg.Settle+2*w.settler.PollInterval() {
+		w.showCandidate(c, c.seenSize, c.seenMtime, StateHeldOpen, heldOpenReason)
+		return
+	}
+	w.showCandidate(c, c.seenSize, c.seenMtime, StateSettling, "")
+}
+
+// settleMisses logs each near miss once it has settled: the temporary name
+// a copy writes to before renaming the file into place is never reported.
+func (w *Watcher) settleMisses() {
+	for path, m := range w.misses {
+		if m.logged {
+			continue
+		}
+		exists, settled := w.settler.Check(path)
+		if !exists {
+			w.forgetMiss(path)
+			continue
+		}
+		if fi, err := os.Lstat(path); err == nil {
+			w.show(m.tenant, FileState{Name: m.name, Size: fi.Size(), Modified: fi.ModTime(), State: StateNotAnImport, Reason: m.reason})
+		}
+		if settled {
+			m.logged = true
+			w.settler.Forget(path)
+			w.log.Warn("ignoring file: not an import", "tenant", m.tenant, "file", m.name, "reason", m.reason)
+		}
+	}
 }
 
 // backingOff reports whether a candidate whose Take failed must wait

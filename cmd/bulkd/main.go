@@ -10,26 +10,37 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strings"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 func main() {
 	m := NewMain(os.Stdout, os.Stderr)
 	if err := m.Run(context.Background(), os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) {
+		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) && !errors.Is(err, errUsage) {
 			fmt.Fprintln(os.Stderr, "bulkd:", err)
 		}
 		os.Exit(exitCode(err))
 	}
 }
 
-// errReported is returned when the command already printed its failure.
-var errReported = errors.New("reported")
+var (
+	// errReported is returned when the command already printed its failure.
+	errReported = errors.New("reported")
+	// errUsage is returned when the command line was wrong and Run already
+	// said why and how to call it.
+	errUsage = errors.New("usage")
+)
 
+// exitCode is an error's own code when it has one (`service status`
+// exits as an LSB status action does), 2 for a wrong command line, as the
+// flag package does, and 1 for any other failure.
 func exitCode(err error) int {
-	if errors.Is(err, flag.ErrHelp) {
+	var coded interface{ ExitCode() int }
+	switch {
+	case errors.As(err, &coded):
+		return coded.ExitCode()
+	case errors.Is(err, flag.ErrHelp) || errors.Is(err, errUsage):
 		return 2
 	}
 	return 1
@@ -43,41 +54,173 @@ type Main struct {
 // NewMain returns a Main writing to stdout and stderr.
 func NewMain(stdout, stderr io.Writer) *Main { return &Main{stdout: stdout, stderr: stderr} }
 
-// Run dispatches to a verb.
-func (m *Main) Run(ctx context.Context, args []string) error {
-	verb := ""
-	if len(args) > 0 {
-		verb, args = args[0], args[1:]
-	}
-	switch verb {
-	case "run":
-		return m.runDaemon(ctx, args)
-	case "config":
-		if len(args) > 0 && args[0] == "check" {
-			return m.configCheck(args[1:])
-		}
-	case "service":
-		return m.service(args)
-	case "version":
-		fmt.Fprintln(m.stdout, "bulkd", version)
-		return nil
-	}
-	fmt.Fprint(m.stderr, `Usage: bulkd <command> [flags]
+const usage = `Usage: bulkd <command> [flags]
 
 Commands:
   run [--config FILE]                   run the daemon (embedded defaults without --config)
-  config check --config FILE            validate a config file
+  config check --config FILE            check a config as run would, without starting
   service install|uninstall|start|stop|status [--config FILE]
                                         manage bulkd as a system service
   version                               print the version
-`)
-	return flag.ErrHelp
+  help [command]                        print this, or a command's help
+
+Run 'bulkd <command> --help' for a command's flags.
+`
+
+// command is a verb: what it does and its help.
+type command struct {
+	run  func(ctx context.Context, args []string) error
+	help func(w io.Writer)
 }
 
-// flags registers --config on a new flag set named name.
+func (m *Main) commands() map[string]command {
+	return map[string]command{
+		"run":          {m.runDaemon, m.runHelp},
+		"config check": {func(_ context.Context, args []string) error { return m.configCheck(args) }, m.configCheckHelp},
+		"service":      {func(_ context.Context, args []string) error { return m.service(args) }, m.serviceHelp},
+		"version":      {func(context.Context, []string) error { m.version(); return nil }, versionHelp},
+	}
+}
+
+// Run dispatches to a verb. Help is handled here, before a verb parses its
+// arguments, so that every verb has it the same way.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(m.stderr, usage)
+		return errUsage
+	}
+	name, rest := args[0], args[1:]
+	if name == "config" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		name, rest = "config "+rest[0], rest[1:]
+	} else if name == "config" {
+		name = "config check" // `bulkd config --help`: its one verb's help
+		if !wantsHelp(rest) {
+			return m.unknown("config")
+		}
+	}
+	switch name {
+	case "-h", "-help", "--help":
+		fmt.Fprint(m.stdout, usage)
+		return nil
+	case "help":
+		if len(rest) == 0 {
+			fmt.Fprint(m.stdout, usage)
+			return nil
+		}
+		name = strings.Join(rest, " ")
+		if name == "config" {
+			name = "config check"
+		}
+		rest = []string{"--help"}
+	}
+	cmd, ok := m.commands()[name]
+	if !ok {
+		return m.unknown(name)
+	}
+	if wantsHelp(rest) {
+		cmd.help(m.stdout)
+		return nil
+	}
+	return cmd.run(ctx, rest)
+}
+
+// unknown says the command is not one of bulkd's, then how to call bulkd.
+func (m *Main) unknown(name string) error {
+	fmt.Fprintf(m.stderr, "bulkd: unknown command %q\n\n%s", name, usage)
+	return errUsage
+}
+
+// wantsHelp reports whether args ask for help before a "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// flags registers --config on a new flag set named name. The flag set
+// prints nothing itself: Run prints help, and a bad flag is reported once,
+// by whoever returns the error.
 func (m *Main) flags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("bulkd "+name, flag.ContinueOnError)
-	fs.SetOutput(m.stderr)
-	path := fs.String("config", "", "HCL config file (default: embedded defaults)")
+	fs.SetOutput(io.Discard)
+	path := fs.String("config", "", "read the HCL config in `FILE`")
 	return fs, path
+}
+
+// badFlags reports a flag error of verb name once, with where to find help.
+func (m *Main) badFlags(name string, err error) error {
+	fmt.Fprintf(m.stderr, "bulkd %s: %v\nRun 'bulkd %s --help' for usage.\n", name, err, name)
+	return errUsage
+}
+
+// printHelp writes a verb's help text and its flags' defaults to w.
+func printHelp(w io.Writer, text string, fs *flag.FlagSet) {
+	fmt.Fprint(w, text)
+	if fs != nil {
+		fmt.Fprintln(w, "\nFlags:")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+	}
+}
+
+func (m *Main) serviceHelp(w io.Writer) {
+	fs, _ := m.flags("service")
+	printHelp(w, `Usage: bulkd service install|uninstall|start|stop|status [--config FILE]
+
+Manages bulkd as a system service (systemd, or a Windows service). The
+installed service runs 'bulkd run --config <absolute path of FILE>', or
+without --config 'bulkd run --workdir <this folder>'. install checks the
+config first; status prints the service's state.
+`, fs)
+}
+
+func versionHelp(w io.Writer) {
+	fmt.Fprint(w, `Usage: bulkd version
+
+Prints the module version, the commit and its time (from the build's VCS
+stamp; "commit unknown" when built with -buildvcs=false) and the Go version.
+`)
+}
+
+// version prints the build's version line.
+func (m *Main) version() {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		bi = nil
+	}
+	fmt.Fprintln(m.stdout, versionLine(bi))
+}
+
+// versionLine describes the build: the main module's version, the VCS
+// revision (marked dirty when modified) and its time, and the Go version.
+// Go records no build date, so the time is the commit's.
+func versionLine(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "bulkd (devel) (commit unknown, no build info)"
+	}
+	v := bi.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	setting := map[string]string{}
+	for _, s := range bi.Settings {
+		setting[s.Key] = s.Value
+	}
+	commit := "commit unknown"
+	if rev := setting["vcs.revision"]; rev != "" {
+		commit = "commit " + rev[:min(12, len(rev))]
+		if setting["vcs.modified"] == "true" {
+			commit += "-dirty"
+		}
+		if at := setting["vcs.time"]; at != "" {
+			commit += ", committed " + at
+		}
+	}
+	return fmt.Sprintf("bulkd %s (%s, %s)", v, commit, bi.GoVersion)
 }

@@ -3,7 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -33,7 +39,14 @@ func TestMain_ConfigCheck(t *testing.T) {
 		{name: "run refuses an unknown kind", args: []string{"run", "--config", fixture("unknown-kind")},
 			wantStderr: "unknown-kind/bulkd.hcl:3:7: Unknown kind"},
 		{name: "no file", args: []string{"config", "check"}},
-		{name: "unknown verb", args: []string{"frobnicate"}, wantStderr: "Usage: bulkd <command>"},
+		{name: "public address without auth", args: []string{"config", "check", "--config", fixture("public-no-auth")},
+			wantStderr: "public-no-auth/bulkd.hcl:2:12: Address needs authentication: http.listen \"0.0.0.0:8765\" is not a loopback address"},
+		{name: "run refuses a public address without auth", args: []string{"run", "--config", fixture("public-no-auth")},
+			wantStderr: "public-no-auth/bulkd.hcl:2:12: Address needs authentication"},
+		{name: "unset token variable", args: []string{"config", "check", "--config", fixture("unset-secret")},
+			wantStderr: "unset-secret/bulkd.hcl:3:18: Token variable not set: tenant \"acme\": token.secret_env: the environment variable BULKD_TEST_UNSET_TOKEN is not set."},
+		{name: "run refuses an unset token variable", args: []string{"run", "--config", fixture("unset-secret")},
+			wantStderr: "unset-secret/bulkd.hcl:3:18: Token variable not set"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -47,5 +60,143 @@ func TestMain_ConfigCheck(t *testing.T) {
 			assert.Contains(t, filepath.ToSlash(out.String()), tc.wantOut)
 			assert.Contains(t, filepath.ToSlash(errOut.String()), tc.wantStderr)
 		})
+	}
+}
+
+// TestMain_ConfigCheckEveryProblemOnce: config check and run report every
+// problem of a config, each once, the same way.
+func TestMain_ConfigCheckEveryProblemOnce(t *testing.T) {
+	path := filepath.Join("..", "..", "testdata", "config", "check-errors", "bulkd.hcl")
+	var reports []string
+	for _, verb := range [][]string{{"config", "check"}, {"run"}} {
+		var out, errOut bytes.Buffer
+		err := NewMain(&out, &errOut).Run(context.Background(), append(verb, "--config", path))
+		require.Error(t, err)
+		assert.Equal(t, 1, exitCode(err))
+		assert.Empty(t, out.String())
+		got := filepath.ToSlash(errOut.String())
+		for _, want := range []string{
+			"check-errors/bulkd.hcl:3:12: Unusable data_dir: ",
+			"check-errors/bulkd.hcl:5:20: Invalid JWT secret: auth.jwt_secret_env: the environment variable BULKD_TEST_UNSET_JWT must hold the HS256 secret",
+			"check-errors/bulkd.hcl:9:18: Token variable not set: ",
+		} {
+			assert.Equal(t, 1, strings.Count(got, want), "%q once in:\n%s", want, got)
+		}
+		assert.Equal(t, 3, strings.Count(got, "check-errors/bulkd.hcl:"), got)
+		reports = append(reports, got)
+	}
+	assert.Equal(t, reports[0], reports[1], "config check and run say the same")
+	assert.NoDirExists(t, filepath.Join("..", "..", "testdata", "config", "check-errors", "data"))
+}
+
+// TestMain_Help: help on bulkd and on every verb goes to stdout and exits
+// 0, before the verb reads any other argument.
+func TestMain_Help(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"--help", []string{"--help"}, []string{"Usage: bulkd <command>", "config check --config FILE"}},
+		{"-h", []string{"-h"}, []string{"Usage: bulkd <command>"}},
+		{"help", []string{"help"}, []string{"Usage: bulkd <command>"}},
+		{"run", []string{"run", "--help"}, []string{"Usage: bulkd run", "  -config FILE\n", "  -workdir DIR\n"}},
+		{"run -h after a flag", []string{"run", "--config", "x.hcl", "-h"}, []string{"Usage: bulkd run"}},
+		{"help run", []string{"help", "run"}, []string{"Usage: bulkd run", "  -workdir DIR\n"}},
+		{"config check", []string{"config", "check", "--help"}, []string{"Usage: bulkd config check", "  -config FILE\n"}},
+		{"config", []string{"config", "--help"}, []string{"Usage: bulkd config check"}},
+		{"service", []string{"service", "--help"}, []string{"Usage: bulkd service install|uninstall|start|stop|status", "  -config FILE\n"}},
+		{"service install", []string{"service", "install", "--help"}, []string{"Usage: bulkd service"}},
+		{"version", []string{"version", "--help"}, []string{"Usage: bulkd version"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			require.NoError(t, NewMain(&out, &errOut).Run(context.Background(), tc.args))
+			for _, w := range tc.want {
+				assert.Contains(t, out.String(), w)
+			}
+			assert.NotContains(t, out.String(), "-workdir service install", "a backquoted word in a usage is the value's name")
+			assert.Empty(t, errOut.String())
+		})
+	}
+}
+
+// TestMain_CommandLineErrors: a wrong command line names what is wrong,
+// shows how to call bulkd and exits 2.
+func TestMain_CommandLineErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown verb", []string{"frobnicate"}, "bulkd: unknown command \"frobnicate\"\n\nUsage: bulkd <command>"},
+		{"unknown config verb", []string{"config", "frob"}, "bulkd: unknown command \"config frob\"\n\nUsage: bulkd <command>"},
+		{"no verb", nil, "Usage: bulkd <command>"},
+		{"unknown flag", []string{"run", "--bogus"}, "bulkd run: flag provided but not defined: -bogus\nRun 'bulkd run --help' for usage.\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := NewMain(&out, &errOut).Run(context.Background(), tc.args)
+			require.Error(t, err)
+			assert.Equal(t, 2, exitCode(err))
+			assert.True(t, strings.HasPrefix(errOut.String(), tc.want), errOut.String())
+			first, _, _ := strings.Cut(tc.want, "\n")
+			assert.Equal(t, 1, strings.Count(errOut.String(), first), "said once")
+			assert.Empty(t, out.String())
+		})
+	}
+}
+
+// TestMain_Version: version prints the build's module version, commit and
+// Go version.
+func TestMain_Version(t *testing.T) {
+	var out, errOut bytes.Buffer
+	require.NoError(t, NewMain(&out, &errOut).Run(context.Background(), []string{"version"}))
+	assert.Regexp(t, `^bulkd \S+ \(commit [^,]+, .*`+regexp.QuoteMeta(runtime.Version())+`\)\n$`, out.String())
+
+	bi := func(version string, settings ...string) *debug.BuildInfo {
+		b := &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: version}}
+		for i := 0; i < len(settings); i += 2 {
+			b.Settings = append(b.Settings, debug.BuildSetting{Key: settings[i], Value: settings[i+1]})
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name string
+		bi   *debug.BuildInfo
+		want string
+	}{
+		{"VCS stamped", bi("v0.0.0-20261125160000-abc1234def56", "vcs.revision", "abc1234def5678901234567890abcdef01234567", "vcs.time", "2026-11-25T16:00:00Z", "vcs.modified", "false"),
+			"bulkd v0.0.0-20261125160000-abc1234def56 (commit abc1234def56, committed 2026-11-25T16:00:00Z, go1.26.8)"},
+		{"modified", bi("v1.2.3+dirty", "vcs.revision", "abc1234def5678901234567890abcdef01234567", "vcs.time", "2026-11-25T16:00:00Z", "vcs.modified", "true"),
+			"bulkd v1.2.3+dirty (commit abc1234def56-dirty, committed 2026-11-25T16:00:00Z, go1.26.8)"},
+		{"built with -buildvcs=false", bi("(devel)"), "bulkd (devel) (commit unknown, go1.26.8)"},
+		{"no module version", bi(""), "bulkd (devel) (commit unknown, go1.26.8)"},
+		{"no build info", nil, "bulkd (devel) (commit unknown, no build info)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, versionLine(tc.bi))
+		})
+	}
+}
+
+// codedError is a failure with its own exit code.
+type codedError int
+
+func (c codedError) Error() string { return "coded" }
+func (c codedError) ExitCode() int { return int(c) }
+
+func TestMain_ExitCode(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"failure", errors.New("boom"), 1},
+		{"already reported", errReported, 1},
+		{"command line", errUsage, 2},
+		{"its own code", fmt.Errorf("service: %w", codedError(3)), 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, exitCode(tc.err)) })
 	}
 }

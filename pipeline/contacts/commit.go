@@ -4,10 +4,15 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline/csvio"
 )
+
+// earlyCommitAfter is how long a row waits for its recordings to be known
+// before the rows before it are committed without it.
+const earlyCommitAfter = 250 * time.Millisecond
 
 // batch is a run of consecutive rows handed from the parser to the writer.
 type batch struct {
@@ -59,6 +64,16 @@ func (im *Importer) commit(ctx context.Context, job *bulkd.Job, meta string, opt
 		_, err := readMeta(meta, opts, true, func(r *row) error {
 			if r.num <= job.RowsDone {
 				return nil
+			}
+			// A row about to wait for a recording not yet in the folder
+			// commits the rows before it first, so that progress moves
+			// while the job waits (rows commit in order: the checkpoint).
+			// A short grace first: the first pass may not have reached the
+			// name yet, and a batch cut short costs a transaction.
+			if cur.contacts.Len()+len(cur.p.Failures) > 0 && r.err == "" && !stored.waitKnown(r.recs, earlyCommitAfter) {
+				if err := send(last); err != nil {
+					return err
+				}
 			}
 			last = r.num
 			if r.num > maxRows {

@@ -166,35 +166,43 @@ func readJSON(rd io.Reader, fn func(*row) error) error {
 }
 
 // readJSONWith reads a JSON file of one contact, an array of contacts, or
-// contacts one after another, calling fn for each in order. Backslashes
-// that start no JSON escape (acme\smithj, as in the seed's own example) are
-// read as themselves. The text is decoded as o.Encoding says, and one
-// contact may not be over o.MaxRecordBytes: a file that is not contacts
-// (one 200 MB string) fails without being held whole. A contact that is not
-// valid UTF-8 fails alone.
+// contacts one after another, calling fn for each in order. The text is
+// read through a jsonFixer, which mends the two liberties the seed's own
+// examples take (a lone backslash, an object written with brackets). It is
+// decoded as o.Encoding says, and one contact may not be over
+// o.MaxRecordBytes: a file that is not contacts (one 200 MB string) fails
+// without being held whole. A contact that is not valid UTF-8 fails alone.
+// A syntax error fails the file, naming the line and column where it is.
 func readJSONWith(rd io.Reader, o csvio.Options, fn func(*row) error) error {
 	o = o.WithDefaults()
 	text, err := csvio.Decode(rd, o.Encoding)
 	if err != nil {
 		return pipeline.Invalid("%v", err)
 	}
-	br := bufio.NewReaderSize(&escapeFixer{r: text}, 64<<10)
-	first, err := peekNonSpace(br)
+	fx := newJSONFixer(text)
+	br := bufio.NewReaderSize(fx, 64<<10)
+	first, skipped, err := peekNonSpace(br)
 	if err != nil {
 		return pipeline.Invalid("the file is empty: it needs a contact object or an array of them")
 	}
 	lim := &valueLimit{r: br, max: int64(o.MaxRecordBytes)}
 	dec := json.NewDecoder(lim)
 	num := 1
-	syntax := func(err error) error {
+	// at words a decoder offset as where it is in the text as written.
+	at := func(off int64) string { return fx.where(skipped + off) }
+	syntax := func(err error, decoding bool) error {
 		if errors.Is(err, errValueTooLong) {
 			return pipeline.Invalid("contact %d, from byte %d: the contact is over %d bytes (the limit is limits.max_record_bytes)", num, lim.start, lim.max)
 		}
-		return pipeline.Invalid("JSON syntax error near byte %d: %v", dec.InputOffset(), err)
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return pipeline.Invalid("JSON syntax error at %s: the file ends inside a contact or the array", at(lim.n))
+		}
+		off := errorOffset(dec, err, decoding)
+		return pipeline.Invalid("JSON syntax error at %s: %s", at(off), fx.asWritten(skipped+off, err.Error()))
 	}
 	if first == '[' {
 		if _, err := dec.Token(); err != nil {
-			return syntax(err)
+			return syntax(err, false)
 		}
 	} else if first != '{' {
 		return pipeline.Invalid("the file is not JSON contacts: it must start with { or [")
@@ -207,7 +215,7 @@ func readJSONWith(rd io.Reader, o csvio.Options, fn func(*row) error) error {
 		}
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return syntax(err)
+			return syntax(err, true)
 		}
 		if num > maxRows {
 			return pipeline.Invalid("more than %d contacts in one file", maxRows)
@@ -218,16 +226,43 @@ func readJSONWith(rd io.Reader, o csvio.Options, fn func(*row) error) error {
 	}
 	if first == '[' {
 		if _, err := dec.Token(); err != nil {
-			return syntax(err)
+			return syntax(err, false)
 		}
 	}
+	dec.More() // moves the decoder to what follows, if anything does, so that the error can say where it is
+	trailing := dec.InputOffset()
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if errors.Is(err, errValueTooLong) {
-			return syntax(err)
+			return syntax(err, false)
 		}
-		return pipeline.Invalid("JSON syntax error near byte %d: unexpected data after the contacts", dec.InputOffset())
+		return pipeline.Invalid("JSON syntax error at %s: unexpected data after the contacts", at(trailing))
 	}
 	return nil
+}
+
+// errorOffset returns the decoder offset of the byte a syntax error is
+// about. A json.SyntaxError's Offset is that byte's offset when the error
+// comes from the decoder's token state (a missing comma, Token's errors),
+// but when Decode's scanner finds it, Offset counts only the bytes the
+// scanner saw, over all values so far and without the commas between
+// them: no position at all. Decode leaves the value it failed on in
+// dec.Buffered(), from dec.InputOffset() on, so a fresh decoder scanning
+// that finds the same error with an Offset relative to the value's start.
+// When it does not find the same error (the error was the token state's,
+// about the byte at InputOffset), InputOffset is the place.
+func errorOffset(dec *json.Decoder, err error, decoding bool) int64 {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return dec.InputOffset()
+	}
+	if !decoding {
+		return se.Offset
+	}
+	var again *json.SyntaxError
+	if errors.As(json.NewDecoder(dec.Buffered()).Decode(new(json.RawMessage)), &again) && again.Error() == se.Error() {
+		return dec.InputOffset() + again.Offset - 1 // Offset counts the byte at fault
+	}
+	return dec.InputOffset()
 }
 
 // errValueTooLong is valueLimit's: a JSON value is over the limit.
@@ -256,67 +291,28 @@ func (l *valueLimit) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func peekNonSpace(br *bufio.Reader) (byte, error) {
+// peekNonSpace returns the first byte of br that is not white space or a
+// byte order mark, and how many bytes it discarded to reach it.
+func peekNonSpace(br *bufio.Reader) (byte, int64, error) {
+	var skipped int64
 	for {
 		b, err := br.Peek(1)
 		if err != nil {
-			return 0, err
+			return 0, skipped, err
 		}
 		switch b[0] {
 		case ' ', '\t', '\r', '\n':
 			_, _ = br.Discard(1)
+			skipped++
 		case 0xEF: // a UTF-8 BOM
 			if bom, err := br.Peek(3); err == nil && string(bom) == "\xef\xbb\xbf" {
 				_, _ = br.Discard(3)
+				skipped += 3
 				continue
 			}
-			return b[0], nil
+			return b[0], skipped, nil
 		default:
-			return b[0], nil
+			return b[0], skipped, nil
 		}
 	}
-}
-
-// escapeFixer doubles a backslash inside a JSON string when it does not
-// start a valid escape, so that `"acme\smithj"` reads as acme\smithj.
-type escapeFixer struct {
-	r          *bufio.Reader
-	inString   bool
-	afterSlash bool
-	pending    []byte
-}
-
-func (f *escapeFixer) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		if len(f.pending) > 0 {
-			p[n] = f.pending[0]
-			f.pending = f.pending[1:]
-			n++
-			continue
-		}
-		c, err := f.r.ReadByte()
-		if err != nil {
-			if n > 0 {
-				return n, nil
-			}
-			return 0, err
-		}
-		switch {
-		case f.afterSlash:
-			f.afterSlash = false
-			if !strings.ContainsRune(`"\/bfnrtu`, rune(c)) {
-				f.pending = append(f.pending, '\\') // make the lone backslash literal
-			}
-			f.pending = append(f.pending, c)
-			continue
-		case f.inString && c == '\\':
-			f.afterSlash = true
-		case c == '"':
-			f.inString = !f.inString
-		}
-		p[n] = c
-		n++
-	}
-	return n, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/media"
@@ -101,6 +102,47 @@ func (r *recordings) close() {
 func (r *recordings) stop() {
 	r.close()
 	r.wg.Wait()
+}
+
+// waitKnown waits up to d for every one of recs to be known: added
+// (stored or being stored), or no more to be added. A row naming one that
+// is still unknown after that may wait for the folder as long as
+// media_wait.
+func (r *recordings) waitKnown(recs []recRef, d time.Duration) bool {
+	r.mu.Lock()
+	known := r.knownLocked(recs)
+	r.mu.Unlock()
+	if known {
+		return true // nearly every row: no timer
+	}
+	deadline := time.Now().Add(d)
+	t := time.AfterFunc(d, func() {
+		r.mu.Lock()
+		r.known.Broadcast()
+		r.mu.Unlock()
+	})
+	defer t.Stop()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for !r.knownLocked(recs) {
+		if !time.Now().Before(deadline) {
+			return false
+		}
+		r.known.Wait()
+	}
+	return true
+}
+
+func (r *recordings) knownLocked(recs []recRef) bool {
+	if r.closed || r.noWait {
+		return true
+	}
+	for _, rc := range recs {
+		if _, ok := r.byName[rc.location]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // get waits for a recording; ok is false when it was not present.

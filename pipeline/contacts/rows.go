@@ -2,6 +2,7 @@ package contacts
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -198,6 +199,18 @@ func (r *row) addRecording(col, location string, offset int64) {
 		r.fail(col, "%q has an unknown recording extension (use %s)", csvio.Clip(location), media.Extensions)
 		return
 	}
+	if col == ColScreenLocation {
+		// Screen (the JSON sub-object, or the CSV column) names the
+		// contact's screen recording, so a combined webm or wmv there is
+		// the screen, as the seed's full example has it, and not a second
+		// audio recording. An audio-only format cannot be a screen: the
+		// seed wants the extension to match the recording's media type.
+		if mt == bulkd.MediaAudio {
+			r.fail(col, "%s is an audio-only recording: a screen recording is webmv, webm or wmv (name the audio in Audio)", csvio.Clip(location))
+			return
+		}
+		mt = bulkd.MediaScreen
+	}
 	for _, other := range r.recs {
 		if other.location == location {
 			r.fail(col, "%s is already named by column %q", csvio.Clip(location), other.col)
@@ -216,6 +229,8 @@ func (r *row) checkRecordings() {
 	for _, rc := range r.recs {
 		hasAudioOnly = hasAudioOnly || rc.media == bulkd.MediaAudio
 	}
+	// The audio role: recordings in Audio or in a RecordingN column whose
+	// media carries audio. Screen's are screen already (addRecording).
 	var audio []string
 	for i := range r.recs {
 		if hasAudioOnly && strings.EqualFold(mediaExt(r.recs[i].location), "wmv") {
@@ -229,7 +244,11 @@ func (r *row) checkRecordings() {
 	case len(r.recs) == 0:
 		r.fail(ColRecording1, "required: a contact needs at least one recording")
 	case len(audio) == 0:
-		r.fail(r.recs[0].col, "there must be an audio file (wav, spx, opus, webma, webm or wmv)")
+		hint := ""
+		if slices.ContainsFunc(r.recs, func(rc recRef) bool { return rc.col == ColScreenLocation }) {
+			hint = "; a recording named in Screen is the screen recording, even a webm or wmv: name the one with the call's audio in Audio"
+		}
+		r.fail(r.recs[0].col, "there must be an audio file (wav, spx, opus, webma, webm or wmv)%s", hint)
 	case len(audio) > 1:
 		r.fail("", "only one audio recording per contact is allowed; this row has %s", strings.Join(audio, ", "))
 	}

@@ -1,0 +1,35 @@
+package api
+
+import (
+	"cmp"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// FolderFile is a file waiting in a tenant folder: one the watcher will
+// take once it is complete, or one it leaves alone although its name looks
+// like an import. The api package declares it, as it does Pipeline, so
+// that it needs nothing of the watcher; the daemon fills it in.
+type FolderFile struct {
+	Name     string    `json:"name"`
+	Size     int64     `json:"size"`
+	Modified time.Time `json:"modified"`
+	// State is settling, held_open, waiting_for_marker, retrying or
+	// not_an_import.
+	State string `json:"state"`
+	// Reason says why, for every state but settling.
+	Reason string `json:"reason"`
+}
+
+// listFiles answers GET /v1/tenants/{tenant}/files: the files waiting in
+// the tenant's folder, by name. A tenant without a folder, or with nothing
+// in it, has none; guard has hidden other tenants already.
+func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
+	files := []FolderFile{}
+	if s.Files != nil {
+		files = append(files, s.Files(r.PathValue("tenant"))...)
+	}
+	slices.SortFunc(files, func(a, b FolderFile) int { return cmp.Compare(a.Name, b.Name) })
+	writeJSON(w, http.StatusOK, map[string]any{"files": files})
+}

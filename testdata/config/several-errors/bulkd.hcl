@@ -1,0 +1,5 @@
+log_level = "loud"
+watch {
+  setle  = "3s"
+  rescan = "often"
+}
