@@ -212,6 +212,20 @@ func (s *Server) listBulkImports(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// importView is j as the API shows it; a repeat shows the counts of the
+// import it repeats, as that one answered.
+func (s *Server) importView(r *http.Request, j *bulkd.Job) (bulkImport, error) {
+	v := viewImport(j)
+	src, err := s.source(r.Context(), j)
+	if err != nil {
+		return v, err
+	}
+	if src != j {
+		v.DuplicateOf, v.TotalRecords, v.CompletedRecords, v.FailedRecords = src.ID, src.RowsTotal, src.RowsDone-src.RowsFailed, src.RowsFailed
+	}
+	return v, nil
+}
+
 // getBulkImport is GET /bulk-imports/users/{id}.
 func (s *Server) getBulkImport(w http.ResponseWriter, r *http.Request) {
 	j, err := s.agentsImport(r)
@@ -219,14 +233,10 @@ func (s *Server) getBulkImport(w http.ResponseWriter, r *http.Request) {
 		s.bulkImportError(w, r, err)
 		return
 	}
-	v := viewImport(j)
-	src, err := s.source(r.Context(), j)
+	v, err := s.importView(r, j)
 	if err != nil {
 		s.bulkImportError(w, r, err)
 		return
-	}
-	if src != j { // a repeat answers as the import it repeats did
-		v.DuplicateOf, v.TotalRecords, v.CompletedRecords, v.FailedRecords = src.ID, src.RowsTotal, src.RowsDone-src.RowsFailed, src.RowsFailed
 	}
 	writeJSON(w, http.StatusOK, v)
 }
@@ -284,14 +294,10 @@ func (s *Server) cancelBulkImport(w http.ResponseWriter, r *http.Request) {
 		s.bulkImportError(w, r, err)
 		return
 	}
-	v := viewImport(j)
-	src, err := s.source(r.Context(), j)
+	v, err := s.importView(r, j)
 	if err != nil {
 		s.bulkImportError(w, r, err)
 		return
-	}
-	if src != j { // a repeat answers as the import it repeats did
-		v.DuplicateOf, v.TotalRecords, v.CompletedRecords, v.FailedRecords = src.ID, src.RowsTotal, src.RowsDone-src.RowsFailed, src.RowsFailed
 	}
 	writeJSON(w, http.StatusOK, v)
 }
