@@ -24,6 +24,7 @@ const (
 	ConflictExists   ConflictReason = "exists"    // the record exists, and the import only creates
 	ConflictRequired ConflictReason = "required"  // creating the record needs Field
 	ConflictNoKey    ConflictReason = "no_key"    // no field to find the record by
+	ConflictFixed    ConflictReason = "fixed"     // Field cannot change once created: Holder is its stored value
 )
 
 // The fields a Conflict names.

@@ -108,6 +108,10 @@ type Job struct {
 	// Discarded is set once the records of a failed job are removed, so
 	// that a failed job has imported nothing and a re-drop doubles nothing.
 	Discarded bool `json:"discarded,omitempty"`
+	// Counts count what a job did to records by outcome, for a kind
+	// whose rows may leave a record unchanged (objects: created, updated,
+	// unchanged). Written with each batch, in its transaction.
+	Counts map[string]int `json:"counts,omitempty"`
 }
 
 // Waiting is what a job waits for: recordings its rows name that are not

@@ -12,4 +12,5 @@ const (
 	KindAgents   Kind = "agents"
 	KindSchedule Kind = "schedule"
 	KindAssist   Kind = "assist"
+	KindObjects  Kind = "objects"
 )

@@ -11,6 +11,8 @@ const (
 	ScopeAgentsRead      = "agents:read"
 	ScopeAgentsWrite     = "agents:write"
 	ScopeAssistWrite     = "assist:write"
+	ScopeObjectsRead     = "objects:read"
+	ScopeObjectsWrite    = "objects:write"
 	ScopeJobsRead        = "jobs:read"
 	ScopeAdmin           = "admin"
 )

@@ -143,6 +143,8 @@ type jobView struct {
 	DuplicateOf uint64         `json:"duplicate_of,omitempty"`
 	// Waiting: the recordings a job waits for, while it does.
 	Waiting *bulkd.Waiting `json:"waiting,omitempty"`
+	// Counts: what an objects job did (created, updated, unchanged).
+	Counts map[string]int `json:"counts,omitempty"`
 }
 
 func viewJob(j *bulkd.Job) jobView {
@@ -150,7 +152,7 @@ func viewJob(j *bulkd.Job) jobView {
 		ID: j.ID, Tenant: j.Tenant, Kind: j.Kind, Source: j.Source, File: j.File, State: j.State,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
 		RowsTotal: j.RowsTotal, RowsDone: j.RowsDone, RowsFailed: j.RowsFailed,
-		Error: j.Error, DuplicateOf: j.DuplicateOf, Waiting: j.Waiting,
+		Error: j.Error, DuplicateOf: j.DuplicateOf, Waiting: j.Waiting, Counts: j.Counts,
 	}
 	if j.State.Final() && pipeline.HasReport(j) {
 		v.ErrorReport = "/v1/jobs/" + strconv.FormatUint(j.ID, 10) + "/errors.csv"

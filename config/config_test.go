@@ -129,7 +129,7 @@ func TestConfig_Kinds(t *testing.T) {
 		{"unknown scope", "tenant \"a\" {\n  token {\n    secret_env = \"A\"\n    scopes = [\"root\"]\n  }\n}\n",
 			"bulkd.hcl:4:14: Unknown scope: tenant \"a\": scope \"root\" is not one of jobs:read, admin, agents:read"},
 		{"unknown kind", "route \"contact\" {\n  patterns = [\"c_*.csv\"]\n}\n",
-			"bulkd.hcl:1:7: Unknown kind: route \"contact\": the kinds are agents, contacts, schedule, assist."},
+			"bulkd.hcl:1:7: Unknown kind: route \"contact\": the kinds are agents, contacts, schedule, assist, objects."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "bulkd.hcl")

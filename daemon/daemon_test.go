@@ -88,6 +88,8 @@ type jobJSON struct {
 	Error       string  `json:"error"`
 	ErrorReport string  `json:"error_report"`
 	DuplicateOf uint64  `json:"duplicate_of"`
+	// Counts: an objects job's created, updated and unchanged objects.
+	Counts map[string]int `json:"counts"`
 }
 
 func (h *harness) jobs(query string) []jobJSON {

@@ -29,8 +29,8 @@ func TestKinds_Match(t *testing.T) {
 		"contact_0001.csv":            bulkd.KindContacts, // a configured route
 		"SCHEDULE.week.csv":           bulkd.KindSchedule,
 		"ASSIST.list.csv":             bulkd.KindAssist,
-		"OBJECTS.Skill.jan.csv":       "", // no such kind yet
-		"agents.march.csv":            "", // the prefix is case-sensitive
+		"OBJECTS.Skill.jan.csv":       bulkd.KindObjects, // the importer fails an unknown type, naming the types
+		"agents.march.csv":            "",                // the prefix is case-sensitive
 		"AGENTS.march.txt":            "",
 		"AGENTS..csv":                 "", // nothing between the prefix and the extension
 		"AGENTS.csv":                  "",

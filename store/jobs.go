@@ -138,6 +138,16 @@ func (s *Store) CommitProgress(ctx context.Context, id uint64, p bulkd.Progress)
 // a resumed job import each row exactly once. It reads and writes the job's
 // record only, never its lists.
 func (s *Store) applyBatch(ctx context.Context, id uint64, p bulkd.Progress, apply func(*bolt.Tx) ([]bulkd.RowFailure, error)) ([]bulkd.RowFailure, error) {
+	if apply == nil {
+		return s.applyBatchJob(ctx, id, p, nil)
+	}
+	return s.applyBatchJob(ctx, id, p, func(tx *bolt.Tx, _ *bulkd.Job) ([]bulkd.RowFailure, error) { return apply(tx) })
+}
+
+// applyBatchJob is applyBatch for a kind whose batch also changes its job's
+// record (Counts): apply gets the job's record, which is written with the
+// progress in the same transaction.
+func (s *Store) applyBatchJob(ctx context.Context, id uint64, p bulkd.Progress, apply func(*bolt.Tx, *bulkd.Job) ([]bulkd.RowFailure, error)) ([]bulkd.RowFailure, error) {
 	var rejected []bulkd.RowFailure
 	err := s.update(ctx, func(tx *bolt.Tx) error {
 		rejected = nil
@@ -149,7 +159,7 @@ func (s *Store) applyBatch(ctx context.Context, id uint64, p bulkd.Progress, app
 			return nil
 		}
 		if apply != nil {
-			if rejected, err = apply(tx); err != nil {
+			if rejected, err = apply(tx, j); err != nil {
 				return err
 			}
 		}

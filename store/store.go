@@ -35,6 +35,7 @@
 //	    agents_by_email/   <lower-case email> → <agent id>
 //	    agents_by_acd/     <lower-case ACD login> → <agent id>
 //	    contacts/, assist/, assist_by_phone/, schedule/, schedule_by_agent/
+//	    objects/           <slug>\0<lower-case key>[\0<lower-case scope>] → ConfigObject (JSON)
 //
 // Ids, sequence and row numbers are 8-byte big-endian, so cursor order is id
 // order: an index read backwards from the end of a prefix is newest first.

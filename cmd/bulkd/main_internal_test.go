@@ -35,7 +35,7 @@ func TestMain_ConfigCheck(t *testing.T) {
 		{name: "routes", args: []string{"config", "check", "--config", fixture("routes")}, ok: true,
 			wantOut: "  contacts  contact_*.csv CONTACT.?*.csv CONTACT.?*.json CONTACT.?*.zip"},
 		{name: "unknown kind", args: []string{"config", "check", "--config", fixture("unknown-kind")},
-			wantStderr: "unknown-kind/bulkd.hcl:3:7: Unknown kind: route \"contact\": the kinds are agents, contacts, schedule, assist."},
+			wantStderr: "unknown-kind/bulkd.hcl:3:7: Unknown kind: route \"contact\": the kinds are agents, contacts, schedule, assist, objects."},
 		{name: "run refuses an unknown kind", args: []string{"run", "--config", fixture("unknown-kind")},
 			wantStderr: "unknown-kind/bulkd.hcl:3:7: Unknown kind"},
 		{name: "no file", args: []string{"config", "check"}},

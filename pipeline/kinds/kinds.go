@@ -8,6 +8,7 @@ import (
 	"github.com/bulkd/bulkd/pipeline/agents"
 	"github.com/bulkd/bulkd/pipeline/assist"
 	"github.com/bulkd/bulkd/pipeline/contacts"
+	"github.com/bulkd/bulkd/pipeline/objects"
 	"github.com/bulkd/bulkd/pipeline/schedule"
 )
 
@@ -19,5 +20,6 @@ func All() []pipeline.Spec {
 		contacts.Spec(),
 		schedule.Spec(),
 		assist.Spec(),
+		objects.Spec(),
 	}
 }

@@ -3,9 +3,11 @@
 // conditions, keys and multi-row shape, as data. The one validator, the one
 // template writer and the README's table of types all read these
 // declarations, so a template can never disagree with the importer; adding
-// a type is adding a declaration and its test cases. It resolves nothing
-// against a store: references come back as (type, key) pairs for a later
-// resolver.
+// a type is adding a declaration and its test cases. The validator resolves
+// nothing against a store: references come back as (type, key) pairs,
+// which the importer (importer.go, the "objects" kind: one type's CSV a
+// file, OBJECTS.<type>.….csv) resolves against the tenant's stored objects
+// (resolve.go) before creating or updating them.
 package objects
 
 import (
