@@ -16,6 +16,7 @@ import (
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/agents"
+	"github.com/bulkd/bulkd/pipeline/objects"
 	"github.com/bulkd/bulkd/pipeline/schedule"
 	"github.com/bulkd/bulkd/store"
 	"github.com/hashicorp/go-hclog"
@@ -24,7 +25,7 @@ import (
 )
 
 // newTestServer is a Server over a real store and a runner of the
-// schedule kind, open (no credentials).
+// schedule and objects kinds, open (no credentials).
 func newTestServer(t *testing.T) (*Server, *store.Store) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
@@ -33,14 +34,14 @@ func newTestServer(t *testing.T) (*Server, *store.Store) {
 	cfg := config.Default()
 	authn, err := auth.New(auth.Config{}, func(string) string { return "" })
 	require.NoError(t, err)
-	kinds, err := pipeline.NewKinds([]pipeline.Spec{agents.Spec(), schedule.Spec()}, nil)
+	kinds, err := pipeline.NewKinds([]pipeline.Spec{agents.Spec(), schedule.Spec(), objects.Spec()}, nil)
 	require.NoError(t, err)
 	ims, err := kinds.Build(pipeline.Deps{Store: st, Tenant: cfg.Settings})
 	require.NoError(t, err)
 	runner := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work"), Kinds: kinds}, st, ims, hclog.NewNullLogger())
 	require.NoError(t, runner.Open(context.Background()))
 	t.Cleanup(func() { runner.Close() })
-	s, err := NewServer(Deps{Jobs: st, Agents: st, Schedule: st, Auth: authn, Tenant: cfg.Settings, Pipeline: runner, Kinds: kinds,
+	s, err := NewServer(Deps{Jobs: st, Agents: st, Schedule: st, Auth: authn, Tenant: cfg.Settings, Pipeline: runner, Kinds: kinds, Objects: st,
 		Incoming: filepath.Join(t.TempDir(), "incoming")}, hclog.NewNullLogger())
 	require.NoError(t, err)
 	return s, st

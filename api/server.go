@@ -49,6 +49,8 @@ type Deps struct {
 	Schedule bulkd.ScheduleStore
 	Tenant   func(name string) bulkd.TenantSettings
 	Assist   bulkd.AssistStore
+	// Objects reads the tenants' configuration objects.
+	Objects ObjectReader
 	// Kinds are the registered kinds (for the kind filter of /v1/jobs).
 	Kinds *pipeline.Kinds
 	// Limits bound requests' bodies.
@@ -106,6 +108,14 @@ func (s *Server) Handler() http.Handler {
 	bulk("GET "+bulkImports+"/{id}", bulkd.ScopeAgentsRead, s.getBulkImport)
 	bulk("GET "+bulkImports+"/{id}/records", bulkd.ScopeAgentsRead, s.getBulkImportRecords)
 	bulk("DELETE "+bulkImports+"/{id}", bulkd.ScopeAgentsWrite, s.cancelBulkImport)
+	bulk("GET "+objectsPath+"/{type}/template.csv", bulkd.ScopeObjectsRead, s.getObjectTemplate)
+	bulk("GET "+objectsPath+"/{type}/export", bulkd.ScopeObjectsRead, s.exportObjects)
+	bulk("GET "+objectsPath+"/{type}", bulkd.ScopeObjectsRead, s.listObjects)
+	bulk("GET "+objectsPath+"/{type}/{key}", bulkd.ScopeObjectsRead, s.getObject)
+	bulk("POST "+bulkOperations, bulkd.ScopeObjectsWrite, s.createBulkOperation)
+	bulk("GET "+bulkOperations, bulkd.ScopeObjectsRead, s.listBulkOperations)
+	bulk("GET "+bulkOperations+"/{id}", bulkd.ScopeObjectsRead, s.getBulkOperation)
+	bulk("GET "+bulkOperations+"/{id}/errors.csv", bulkd.ScopeObjectsRead, s.getBulkOperationReport)
 	handle("POST /agentassist/api/v1/public/{streamId}/contacts/import-contacts", bulkd.ScopeAssistWrite, s.importAssistContacts)
 	handle("GET /v1/jobs", bulkd.ScopeJobsRead, s.listJobs)
 	handle("GET /v1/jobs/{id}", bulkd.ScopeJobsRead, s.getJob)

@@ -138,7 +138,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	srv, err := api.NewServer(api.Deps{
 		Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
 		Incoming: filepath.Join(d.cfg.DataDir, "incoming"), Auth: authn,
-		Schedule: d.store, Tenant: d.cfg.Settings, Assist: d.store, Kinds: d.kinds,
+		Schedule: d.store, Tenant: d.cfg.Settings, Assist: d.store, Kinds: d.kinds, Objects: d.store,
 		Files: func(tenant string) []api.FolderFile {
 			var out []api.FolderFile
 			for _, f := range d.watcher.Files(tenant) {

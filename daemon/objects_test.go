@@ -19,8 +19,8 @@ import (
 )
 
 // startObjectsDaemon runs the daemon with every kind, and returns the
-// store the objects kind was built with, to read the stored objects (there
-// is no HTTP door for them yet).
+// store the objects kind was built with, to read the stored objects as
+// they are, not as a door shows them.
 func startObjectsDaemon(t *testing.T) (*harness, bulkd.ObjectStore) {
 	t.Helper()
 	var objs bulkd.ObjectStore
