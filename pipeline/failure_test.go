@@ -258,3 +258,27 @@ func TestPurgeArchives_NeverThroughALink(t *testing.T) {
 	assert.Zero(t, n)
 	assert.DirExists(t, filepath.Join(outside, "2020-01-01"))
 }
+
+// TestRunner_FinishedJobWaitsForNothing: what a job waited for, left on
+// its record by a stop, is gone once it runs again and ends.
+func TestRunner_FinishedJobWaitsForNothing(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	origin := filepath.Join(t.TempDir(), "acme")
+	require.NoError(t, os.MkdirAll(origin, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(origin, "CONTACT.x.csv"), []byte("CallId\ncall-1\n"), 0o644))
+	j := &bulkd.Job{Tenant: "acme", Kind: bulkd.KindContacts, Source: bulkd.SourceFolder, State: bulkd.StateRunning,
+		File: "CONTACT.x.csv", Files: []string{"CONTACT.x.csv"}, Origin: origin,
+		Waiting: &bulkd.Waiting{Recordings: []string{"late.wav"}, Missing: 1}} // as a stop left it
+	require.NoError(t, st.CreateJob(ctx, j))
+	im := &contactsImporter{rows: 2, st: st}
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, st, []pipeline.Importer{im}, hclog.NewNullLogger())
+	require.NoError(t, r.Open(ctx))
+	t.Cleanup(func() { r.Close() })
+	got, err := r.Wait(ctx, j.ID)
+	require.NoError(t, err)
+	assert.Equal(t, bulkd.StateSucceeded, got.State)
+	assert.Nil(t, got.Waiting)
+}

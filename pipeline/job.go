@@ -34,7 +34,7 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 		if j.State == bulkd.StatePaused {
 			j.Error = ""
 		}
-		j.State = bulkd.StateRunning
+		j.State, j.Waiting = bulkd.StateRunning, nil // a resumed job says again what it waits for
 		if j.StartedAt == nil {
 			now := r.now().UTC()
 			j.StartedAt = &now
@@ -180,6 +180,7 @@ func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, ms
 	return r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
 		now := r.now().UTC()
 		j.State, j.Error, j.FinishedAt = state, msg, &now
+		j.Waiting = nil // a stop while it waited (then a resume) can leave one behind
 		if j.StartedAt == nil {
 			j.StartedAt = &now
 		}
