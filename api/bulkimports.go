@@ -173,9 +173,10 @@ func (s *Server) agentsImport(r *http.Request) (*bulkd.Job, error) {
 	return j, err
 }
 
-// listBulkImports is GET /bulk-imports/users?page=&per_page=.
-func (s *Server) listBulkImports(w http.ResponseWriter, r *http.Request) {
-	page, perPage := 1, 20
+// pagination reads a listing's page (from 1) and per_page (1 to 100,
+// default 20); a bad one is a fieldError naming it.
+func pagination(r *http.Request) (page, perPage int, err error) {
+	page, perPage = 1, 20
 	for _, q := range []struct {
 		name string
 		dst  *int
@@ -184,11 +185,20 @@ func (s *Server) listBulkImports(w http.ResponseWriter, r *http.Request) {
 		if v := r.URL.Query().Get(q.name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > q.max {
-				s.bulkImportError(w, r, &fieldError{q.name, bulkd.Errorf(bulkd.EINVALID, "%s %q is not a number from 1 to %d", q.name, v, q.max)})
-				return
+				return 0, 0, &fieldError{q.name, bulkd.Errorf(bulkd.EINVALID, "%s %s is not a number from 1 to %d", q.name, clip(v), q.max)}
 			}
 			*q.dst = n
 		}
+	}
+	return page, perPage, nil
+}
+
+// listBulkImports is GET /bulk-imports/users?page=&per_page=.
+func (s *Server) listBulkImports(w http.ResponseWriter, r *http.Request) {
+	page, perPage, err := pagination(r)
+	if err != nil {
+		s.bulkImportError(w, r, err)
+		return
 	}
 	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: principal(r).Tenant, Kind: bulkd.KindAgents, Limit: 1 << 20, Brief: true})
 	if err != nil {

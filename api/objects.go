@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -276,20 +275,10 @@ func (s *Server) createBulkOperation(w http.ResponseWriter, r *http.Request) {
 // listBulkOperations is GET /v1/bulk-operations?page=&per_page=: the
 // tenant's objects jobs from both doors, newest first.
 func (s *Server) listBulkOperations(w http.ResponseWriter, r *http.Request) {
-	page, perPage := 1, 20
-	for _, q := range []struct {
-		name string
-		dst  *int
-		max  int
-	}{{"page", &page, 1 << 30}, {"per_page", &perPage, 100}} {
-		if v := r.URL.Query().Get(q.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > q.max {
-				s.bulkImportError(w, r, &fieldError{q.name, bulkd.Errorf(bulkd.EINVALID, "%s %q is not a number from 1 to %d", q.name, v, q.max)})
-				return
-			}
-			*q.dst = n
-		}
+	page, perPage, err := pagination(r)
+	if err != nil {
+		s.bulkImportError(w, r, err)
+		return
 	}
 	jobs, err := s.Jobs.Jobs(r.Context(), bulkd.JobFilter{Tenant: principal(r).Tenant, Kind: bulkd.KindObjects, Limit: 1 << 20, Brief: true})
 	if err != nil {
