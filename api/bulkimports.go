@@ -193,6 +193,15 @@ func pagination(r *http.Request) (page, perPage int, err error) {
 	return page, perPage, nil
 }
 
+// pageOf is page (from 1) of all, perPage items a page; empty past the end.
+func pageOf[T any](all []T, page, perPage int) []T {
+	from := (page - 1) * perPage
+	if from >= len(all) {
+		return nil
+	}
+	return all[from:min(from+perPage, len(all))]
+}
+
 // listBulkImports is GET /bulk-imports/users?page=&per_page=.
 func (s *Server) listBulkImports(w http.ResponseWriter, r *http.Request) {
 	page, perPage, err := pagination(r)
@@ -212,10 +221,7 @@ func (s *Server) listBulkImports(w http.ResponseWriter, r *http.Request) {
 			all = append(all, viewImport(j))
 		}
 	}
-	items := []bulkImport{}
-	if from := (page - 1) * perPage; from < len(all) {
-		items = all[from:min(from+perPage, len(all))]
-	}
+	items := append([]bulkImport{}, pageOf(all, page, perPage)...)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"count": len(items), "total": len(all), "page": page, "per_page": perPage,
 		"_embedded": map[string]any{"imports": items},

@@ -286,10 +286,8 @@ func (s *Server) listBulkOperations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	items := []bulkOperation{}
-	if from := (page - 1) * perPage; from < len(jobs) {
-		for _, j := range jobs[from:min(from+perPage, len(jobs))] {
-			items = append(items, viewOperation(j))
-		}
+	for _, j := range pageOf(jobs, page, perPage) {
+		items = append(items, viewOperation(j))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"count": len(items), "total": len(jobs), "page": page, "per_page": perPage, "operations": items,

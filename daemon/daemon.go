@@ -102,7 +102,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		MediaWait: d.cfg.Watch.MediaWaitDur,
 		Kinds:     d.kinds,
 		CSV:       d.cfg.CSV(),
-		Encoding:  func(t string) string { return d.cfg.Tenant(t).Encoding },
+		Encoding:  func(t string) string { return d.cfg.Settings(t).Encoding },
 		Zip: pipeline.ZipLimits{
 			MaxBytes: d.cfg.Limits.ZipMaxBytes, MaxEntries: d.cfg.Limits.ZipMaxEntries, MaxRatio: d.cfg.Limits.ZipMaxRatio,
 		},

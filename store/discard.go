@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/bulkd/bulkd"
@@ -121,4 +122,4 @@ func discardRange(b *bolt.Bucket, jobID uint64, max int, unindex func(id uint64,
 }
 
 // errEnough stops a walk that has found as many records as it may take.
-var errEnough = fmt.Errorf("enough")
+var errEnough = errors.New("enough")
