@@ -98,6 +98,10 @@ type Job struct {
 	Delivered []string `json:"-"`
 	// Header is the main file's header row, kept for the error report.
 	Header []string `json:"-"`
+	// Parts are the CSVs of a job that imports several (an objects ZIP),
+	// in import order; its rows are numbered across them (see Part), and
+	// its error report is a ZIP of one report a part. Header is then unset.
+	Parts []Part `json:"parts,omitempty"`
 	// Stamp is the main file's size and mtime when the job first started.
 	// A file that differs at the end of the import was still being written
 	// when it was taken, and the job fails rather than report a truncated
@@ -112,6 +116,33 @@ type Job struct {
 	// whose rows may leave a record unchanged (objects: created, updated,
 	// unchanged). Written with each batch, in its transaction.
 	Counts map[string]int `json:"counts,omitempty"`
+}
+
+// Part is one CSV of a job that imports several. Its data rows are the
+// job's rows after those of the parts before it: row n of the second part
+// of a job whose first part has 40 rows is the job's row 40+n. One number
+// so orders every row of the job, which is what its checkpoint needs.
+type Part struct {
+	// File is the CSV's name (in its ZIP), which its report keeps.
+	File string `json:"file"`
+	// Type says what the part holds (objects: a type's slug).
+	Type string `json:"type,omitempty"`
+	// Rows is how many data rows it has.
+	Rows int `json:"rows"`
+	// Header is its header row, for its report.
+	Header []string `json:"header"`
+}
+
+// PartOf returns the part holding the job's row n and the row's number
+// within it; ok is false when n is in no part.
+func PartOf(parts []Part, n int) (i, row int, ok bool) {
+	for i, p := range parts {
+		if n <= p.Rows {
+			return i, n, n >= 1
+		}
+		n -= p.Rows
+	}
+	return 0, 0, false
 }
 
 // Waiting is what a job waits for: recordings its rows name that are not

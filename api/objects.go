@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"os"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/objects"
 )
@@ -25,9 +28,10 @@ const (
 	objectsPath    = "/v1/objects"
 )
 
-// maxObjectsFile bounds an uploaded objects CSV: the kind refuses more than
-// 10 MB anyway, so a little over lets the importer say so in its words.
-const maxObjectsFile = 11 << 20
+// maxObjectsFile bounds an uploaded objects file: a ZIP may hold a tenant's
+// whole set-up with its audio files. A CSV over the importer's 10 MB is let
+// in and refused there, in its words, naming the limit.
+const maxObjectsFile = 256 << 20
 
 // paramFileName keeps an uploaded CSV's own name: the job's file is
 // renamed so that its name carries the type.
@@ -196,7 +200,9 @@ func viewOperation(j *bulkd.Job) bulkOperation {
 	if v.FileName == "" {
 		v.FileName = j.File // a dropped file keeps its name
 	}
-	if t, ok := objects.Lookup(j.File); ok {
+	if t, ok := objects.Lookup(j.File); ok && !objects.IsZip(j.File) {
+		v.Object = t.Name
+	} else if t, ok := objects.Lookup(j.Params[objects.ParamObject]); ok {
 		v.Object = t.Name
 	}
 	if v.SubmittedBy == "" {
@@ -207,14 +213,23 @@ func viewOperation(j *bulkd.Job) bulkOperation {
 		v.Error = &e
 	}
 	if j.State.Final() && pipeline.HasReport(j) {
-		v.ErrorReport = fmt.Sprintf("%s/%d/errors.csv", bulkOperations, j.ID)
+		v.ErrorReport = reportURL(bulkOperations, j.ID, j)
 	}
 	return v
 }
 
+// reportURL is where the error report of the job id (whose report src
+// writes: a repeat's is its original's) is served under prefix.
+func reportURL(prefix string, id uint64, src *bulkd.Job) string {
+	return fmt.Sprintf("%s/%d/errors%s", prefix, id, filepath.Ext(pipeline.ReportSuffixOf(src)))
+}
+
 // createBulkOperation is POST /v1/bulk-operations: multipart object (a
-// type's slug or name) and file (its CSV). The file is claimed under
-// OBJECTS.<slug>.<name>.csv, the name the importer reads the type from.
+// type's slug or name) and file (its CSV, or a ZIP of CSVs and .wav audio
+// files). A CSV is claimed under OBJECTS.<slug>.<name>.csv, the name the
+// importer reads the type from; a ZIP under OBJECTS.<name>.zip, its CSVs
+// naming their types, with object (optional for a ZIP) the type of those
+// whose names name none.
 func (s *Server) createBulkOperation(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	rc, err := s.receive(w, r, smallDoor(maxObjectsFile), func(field, file string) (string, error) {
@@ -222,11 +237,8 @@ func (s *Server) createBulkOperation(w http.ResponseWriter, r *http.Request) {
 			return "", nil
 		}
 		name, ok := safeName(file)
-		switch ext := filepath.Ext(name); {
-		case strings.EqualFold(ext, ".zip"):
-			return "", &fieldError{"file", bulkd.Errorf(EUNSUPPORTED, "file %s: ZIPs of objects are not imported yet; send one type's CSV", clip(file))}
-		case !ok || !strings.EqualFold(ext, ".csv"):
-			return "", &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "file %s is not a .csv file", clip(file))}
+		if ext := filepath.Ext(name); !ok || !strings.EqualFold(ext, ".csv") && !objects.IsZip(name) {
+			return "", &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "file %s is not a .csv or .zip file", clip(file))}
 		}
 		return name, nil
 	})
@@ -237,27 +249,23 @@ func (s *Server) createBulkOperation(w http.ResponseWriter, r *http.Request) {
 	dir := rc.dir
 	defer os.RemoveAll(dir) // empty once claimed
 	if len(rc.files) != 1 {
-		s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "send one file part (the objects CSV), not %d", len(rc.files))})
+		s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "send one file part (the objects CSV or ZIP), not %d", len(rc.files))})
 		return
 	}
 	name := rc.files[0]
-	t, err := objectType(rc.fields["object"])
-	if err != nil { // a bad field of the request, not a missing resource
-		s.bulkImportError(w, r, &fieldError{"object", bulkd.Errorf(bulkd.EINVALID, "object: %v", err)})
+	saved, params, err := operationFile(name, rc.fields["object"])
+	if err != nil {
+		s.bulkImportError(w, r, err)
 		return
 	}
-	if _, err := objects.FileType(t.Slug); err != nil { // a media type: not a CSV
-		s.bulkImportError(w, r, &fieldError{"object", err})
-		return
-	}
-	saved := "OBJECTS." + t.Slug + "." + strings.TrimSuffix(name, filepath.Ext(name)) + ".csv"
 	if err := os.Rename(filepath.Join(dir, name), filepath.Join(dir, saved)); err != nil {
 		s.bulkImportError(w, r, fmt.Errorf("name the upload for its type: %w", err))
 		return
 	}
+	params[paramFileName] = name
 	j, err := s.Pipeline.Claim(r.Context(), pipeline.Claim{
 		Tenant: p.Tenant, Kind: bulkd.KindObjects, Source: bulkd.SourceAPI, Origin: dir, Files: []string{saved},
-		User: p.Subject, Params: map[string]string{paramFileName: name},
+		User: p.Subject, Params: params,
 	})
 	var busy *pipeline.BusyError
 	if errors.As(err, &busy) {
@@ -270,6 +278,27 @@ func (s *Server) createBulkOperation(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Location", fmt.Sprintf("%s/%d", bulkOperations, j.ID))
 	writeJSON(w, http.StatusAccepted, viewOperation(j))
+}
+
+// operationFile returns the name an uploaded objects file is claimed
+// under, and the job's parameters, from its own name and the object field.
+func operationFile(name, object string) (string, map[string]string, error) {
+	base := strings.TrimSuffix(name, filepath.Ext(name))
+	zipped := objects.IsZip(name)
+	if zipped && object == "" {
+		return "OBJECTS." + base + ".zip", map[string]string{}, nil
+	}
+	t, err := objectType(object)
+	if err != nil { // a bad field of the request, not a missing resource
+		return "", nil, &fieldError{"object", bulkd.Errorf(bulkd.EINVALID, "object: %v", err)}
+	}
+	if zipped {
+		return "OBJECTS." + base + ".zip", map[string]string{objects.ParamObject: t.Slug}, nil
+	}
+	if _, err := objects.FileType(t.Slug); err != nil { // a media type: not a CSV
+		return "", nil, &fieldError{"object", err}
+	}
+	return "OBJECTS." + t.Slug + "." + base + ".csv", map[string]string{}, nil
 }
 
 // listBulkOperations is GET /v1/bulk-operations?page=&per_page=: the
@@ -320,15 +349,16 @@ func (s *Server) getBulkOperation(w http.ResponseWriter, r *http.Request) {
 	if src != j {
 		v.RowsTotal, v.RowsDone, v.RowsFailed, v.Counts = src.RowsTotal, src.RowsDone, src.RowsFailed, src.Counts
 		if viewOperation(src).ErrorReport != "" {
-			v.ErrorReport = fmt.Sprintf("%s/%d/errors.csv", bulkOperations, j.ID)
+			v.ErrorReport = reportURL(bulkOperations, j.ID, src)
 		}
 	}
 	writeJSON(w, http.StatusOK, v)
 }
 
-// getBulkOperationReport is GET /v1/bulk-operations/{id}/errors.csv: the
-// job's error report (a repeat's is its original's), with the failed rows'
-// reasons in its Error Message column.
+// getBulkOperationReport is GET /v1/bulk-operations/{id}/errors.csv (or
+// errors.zip, for a ZIP whose rows failed: a CSV a part): the job's error
+// report (a repeat's is its original's), with the failed rows' reasons in
+// its Error Message column.
 func (s *Server) getBulkOperationReport(w http.ResponseWriter, r *http.Request) {
 	j, err := s.objectsOperation(r)
 	if err == nil {
@@ -345,8 +375,11 @@ func (s *Server) getBulkOperationReport(w http.ResponseWriter, r *http.Request) 
 }
 
 // exportObjects is GET /v1/objects/{type}/export: the tenant's objects of
-// the type as a CSV in the import format, so it can be edited and sent
-// back (the seed's way to update existing records).
+// the type in the import format, so they can be edited and sent back (the
+// seed's way to update existing records): one CSV, or a ZIP of CSVs when
+// the rows are more than one CSV may hold; Audio Files as the ZIP of
+// AudioFiles.csv and the WAVs they are imported as. The stored objects
+// are all in memory, so which one it is is known before a byte is sent.
 func (s *Server) exportObjects(w http.ResponseWriter, r *http.Request) {
 	t, err := objectType(r.PathValue("type"))
 	var stored []bulkd.ConfigObject
@@ -364,11 +397,120 @@ func (s *Server) exportObjects(w http.ResponseWriter, r *http.Request) {
 			objs[i].Children = append(objs[i].Children, record(c))
 		}
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "OBJECTS." + t.Slug + ".export.csv"}))
-	if err := objects.WriteObjects(w, t, objs); err != nil {
+	if t.Media { // once the answer has begun, a missing file could only cut the ZIP short
+		for _, o := range stored {
+			if err := s.checkMedia(o.Value(objects.FieldSHA256)); err != nil {
+				s.bulkImportError(w, r, fmt.Errorf("export %s %q: %w", t.Name, o.Key, err))
+				return
+			}
+		}
+	}
+	e := objects.NewExport(t, objs, func(sha string) (io.ReadCloser, error) {
+		f, err := s.openMedia(sha)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	})
+	if e.Zip() {
+		w.Header().Set("Content-Type", "application/zip")
+	} else {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	}
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": e.Name()}))
+	if err := e.Write(w); err != nil {
 		s.log.Error("export objects", "type", t.Slug, "error", err)
 	}
+}
+
+// getObjectAudio is GET /v1/objects/{type}/{key}/audio: an Audio File's
+// bytes from the media store, with Range support. Another type, an unknown
+// name, or an Audio File stored without bytes is not found.
+func (s *Server) getObjectAudio(w http.ResponseWriter, r *http.Request) {
+	t, err := objectType(r.PathValue("type"))
+	if err == nil && !t.Media {
+		err = bulkd.Errorf(bulkd.ENOTFOUND, "%s objects have no audio: only Audio File objects do", t.Name)
+	}
+	var o *bulkd.ConfigObject
+	if err == nil {
+		o, err = s.object(r)
+	}
+	var sha string
+	if err == nil {
+		if sha = o.Value(objects.FieldSHA256); sha == "" {
+			err = bulkd.Errorf(bulkd.ENOTFOUND, "%s %q has no audio stored", t.Name, o.Key)
+		}
+	}
+	var f *os.File
+	if err == nil {
+		f, err = s.openMedia(sha)
+	}
+	if err != nil {
+		s.bulkImportError(w, r, err)
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		s.bulkImportError(w, r, fmt.Errorf("stat audio of %s: %w", o.Key, err))
+		return
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": o.Key}))
+	w.Header().Set("ETag", `"`+sha+`"`)
+	http.ServeContent(w, r, o.Key, fi.ModTime(), f)
+}
+
+// mediaPath is where the blob a stored digest names is. The digest is
+// checked first: it comes from the store, yet it becomes a path.
+func (s *Server) mediaPath(sha string) (string, error) {
+	if !isDigest(sha) {
+		return "", fmt.Errorf("media %s: not a SHA-256 digest", clip(sha))
+	}
+	return s.Media.Path(sha), nil
+}
+
+// openMedia opens the blob a stored digest names.
+func (s *Server) openMedia(sha string) (*os.File, error) {
+	path, err := s.mediaPath(sha)
+	if err != nil {
+		return nil, err
+	}
+	f, err := fsx.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open media %s: %w", sha, err)
+	}
+	return f, nil
+}
+
+// checkMedia checks, without opening it, that a stored digest names a
+// blob of the media store ("" names none, and is fine).
+func (s *Server) checkMedia(sha string) error {
+	if sha == "" {
+		return nil
+	}
+	path, err := s.mediaPath(sha)
+	if err != nil {
+		return err
+	}
+	if err := fsx.CheckRegular(path); err != nil {
+		return fmt.Errorf("check media %s: %w", sha, err)
+	}
+	return nil
+}
+
+// isDigest reports whether s is a SHA-256 digest as the media store
+// writes it: 64 lower-case hex digits.
+func isDigest(s string) bool {
+	if len(s) != sha256.Size*2 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // record holds stored fields as ExportRows reads them: by their canonical

@@ -14,6 +14,7 @@ import (
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/auth"
 	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/agents"
 	"github.com/bulkd/bulkd/pipeline/objects"
@@ -24,8 +25,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// newTestServer is a Server over a real store and a runner of the
-// schedule and objects kinds, open (no credentials).
+// newTestServer is a Server over a real store, a media store and a runner
+// of the schedule and objects kinds, open (no credentials).
 func newTestServer(t *testing.T) (*Server, *store.Store) {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
@@ -41,8 +42,10 @@ func newTestServer(t *testing.T) (*Server, *store.Store) {
 	runner := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work"), Kinds: kinds}, st, ims, hclog.NewNullLogger())
 	require.NoError(t, runner.Open(context.Background()))
 	t.Cleanup(func() { runner.Close() })
+	ms, err := media.Open(filepath.Join(t.TempDir(), "media"))
+	require.NoError(t, err)
 	s, err := NewServer(Deps{Jobs: st, Agents: st, Schedule: st, Auth: authn, Tenant: cfg.Settings, Pipeline: runner, Kinds: kinds, Objects: st,
-		Incoming: filepath.Join(t.TempDir(), "incoming")}, hclog.NewNullLogger())
+		Media: ms, Incoming: filepath.Join(t.TempDir(), "incoming")}, hclog.NewNullLogger())
 	require.NoError(t, err)
 	return s, st
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,14 +113,17 @@ func (s *Server) Handler() http.Handler {
 	bulk("GET "+objectsPath+"/{type}/export", bulkd.ScopeObjectsRead, s.exportObjects)
 	bulk("GET "+objectsPath+"/{type}", bulkd.ScopeObjectsRead, s.listObjects)
 	bulk("GET "+objectsPath+"/{type}/{key}", bulkd.ScopeObjectsRead, s.getObject)
+	bulk("GET "+objectsPath+"/{type}/{key}/audio", bulkd.ScopeObjectsRead, s.getObjectAudio)
 	bulk("POST "+bulkOperations, bulkd.ScopeObjectsWrite, s.createBulkOperation)
 	bulk("GET "+bulkOperations, bulkd.ScopeObjectsRead, s.listBulkOperations)
 	bulk("GET "+bulkOperations+"/{id}", bulkd.ScopeObjectsRead, s.getBulkOperation)
 	bulk("GET "+bulkOperations+"/{id}/errors.csv", bulkd.ScopeObjectsRead, s.getBulkOperationReport)
+	bulk("GET "+bulkOperations+"/{id}/errors.zip", bulkd.ScopeObjectsRead, s.getBulkOperationReport)
 	handle("POST /agentassist/api/v1/public/{streamId}/contacts/import-contacts", bulkd.ScopeAssistWrite, s.importAssistContacts)
 	handle("GET /v1/jobs", bulkd.ScopeJobsRead, s.listJobs)
 	handle("GET /v1/jobs/{id}", bulkd.ScopeJobsRead, s.getJob)
 	handle("GET /v1/jobs/{id}/errors.csv", bulkd.ScopeJobsRead, s.getReport)
+	handle("GET /v1/jobs/{id}/errors.zip", bulkd.ScopeJobsRead, s.getReport)
 	handle("GET /v1/tenants/{tenant}/files", bulkd.ScopeJobsRead, s.listFiles)
 	handle("GET /v1/tenants/{tenant}/agents", bulkd.ScopeAgentsRead, s.listAgents)
 	handle("GET /v1/tenants/{tenant}/contacts", bulkd.ScopeContactsRead, s.listContacts)
@@ -165,7 +169,7 @@ func viewJob(j *bulkd.Job) jobView {
 		Error: j.Error, DuplicateOf: j.DuplicateOf, Waiting: j.Waiting, Counts: j.Counts,
 	}
 	if j.State.Final() && pipeline.HasReport(j) {
-		v.ErrorReport = "/v1/jobs/" + strconv.FormatUint(j.ID, 10) + "/errors.csv"
+		v.ErrorReport = reportURL("/v1/jobs", j.ID, j)
 	}
 	return v
 }
@@ -254,12 +258,19 @@ func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, j *bulkd.Jo
 	if err == nil && !(j.State.Final() && pipeline.HasReport(j)) {
 		err = bulkd.Errorf(bulkd.ENOTFOUND, "job %d has no error report", j.ID)
 	}
+	if err == nil && path.Ext(r.URL.Path) != path.Ext(pipeline.ReportSuffixOf(j)) {
+		err = bulkd.Errorf(bulkd.ENOTFOUND, "job %d's error report is %s", j.ID, path.Base(reportURL("", j.ID, j)))
+	}
 	if err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": j.File + pipeline.ReportSuffix}))
+	if pipeline.ReportIsZip(j) {
+		w.Header().Set("Content-Type", "application/zip")
+	} else {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	}
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": j.File + pipeline.ReportSuffixOf(j)}))
 	if err := pipeline.WriteReport(r.Context(), s.Jobs, j, w); err != nil {
 		s.log.Error("write error report", "job", j.ID, "error", err)
 	}

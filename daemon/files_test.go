@@ -44,7 +44,7 @@ func TestFiles_NearMissesAreToldAndListed(t *testing.T) {
 	nearMisses := map[string]string{
 		"contact.lower.csv": "the prefix is case-sensitive: did you mean CONTACT.lower.csv?",
 		"CONTACT.noext":     "CONTACT. files end in .csv, .json or .zip",
-		"FOO.x.csv":         "no kind takes FOO.*: the patterns are AGENTS.?*.csv, CONTACT.?*.csv, CONTACT.?*.json, CONTACT.?*.zip, SCHEDULE.?*.csv, ASSIST.?*.csv, OBJECTS.?*.csv",
+		"FOO.x.csv":         "no kind takes FOO.*: the patterns are AGENTS.?*.csv, CONTACT.?*.csv, CONTACT.?*.json, CONTACT.?*.zip, SCHEDULE.?*.csv, ASSIST.?*.csv, OBJECTS.?*.csv, OBJECTS.?*.zip",
 	}
 	for name := range nearMisses {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("x\n"), 0o644))

@@ -161,11 +161,11 @@ func TestObjectsHTTP_BulkOperations(t *testing.T) {
 		status             int
 		says, field        string
 	}{
-		{"a ZIP", "site", "all.zip", http.StatusUnsupportedMediaType, "ZIPs of objects are not imported yet", "file"},
-		{"not a CSV", "site", "sites.txt", http.StatusBadRequest, "not a .csv file", "file"},
+		{"not a CSV", "site", "sites.txt", http.StatusBadRequest, "not a .csv or .zip file", "file"},
+		{"a ZIP of an unknown type", "planet", "all.zip", http.StatusBadRequest, "the types are", "object"},
 		{"unknown type", "planet", "planets.csv", http.StatusBadRequest, "the types are", "object"},
 		{"no type", "", "sites.csv", http.StatusBadRequest, "the types are", "object"},
-		{"audio files", "audio-file", "audio.csv", http.StatusBadRequest, "ZIPs of objects are not imported yet", "object"},
+		{"audio files", "audio-file", "audio.csv", http.StatusBadRequest, "Audio File objects are .wav files, sent in a ZIP", "object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			status, body, _ := h.postForm("/v1/bulk-operations", "acme-objects", "file", tc.file, []byte("Name\n"), map[string]string{"object": tc.object})

@@ -19,8 +19,6 @@ import (
 const (
 	ArchivesDir   = "archives"
 	PenaltyBoxDir = "penaltyBox"
-	// ReportSuffix is appended to a file's name to name its error report.
-	ReportSuffix = ".errors.csv"
 )
 
 // deliver puts a final job's files where they belong: a folder job's under
@@ -121,7 +119,7 @@ func (r *Runner) plan(j *bulkd.Job) []string {
 	taken := func(p string) bool { _, err := os.Lstat(p); return err == nil }
 	clash := false
 	for _, name := range j.Files {
-		clash = clash || taken(filepath.Join(dir, name)) || taken(filepath.Join(dir, name+ReportSuffix))
+		clash = clash || taken(filepath.Join(dir, name)) || taken(filepath.Join(dir, name+ReportSuffixOf(j)))
 	}
 	out := make([]string, 0, len(j.Files)+1)
 	for _, name := range j.Files {
@@ -133,7 +131,7 @@ func (r *Runner) plan(j *bulkd.Job) []string {
 	}
 	report := ""
 	if HasReport(j) {
-		report = out[0] + ReportSuffix
+		report = out[0] + ReportSuffixOf(j)
 	}
 	return append(out, report)
 }

@@ -20,7 +20,7 @@ func TestKinds_Explain(t *testing.T) {
 		{Kind: "agents", Patterns: []string{"*.note"}},
 	})
 	require.NoError(t, err)
-	const all = "AGENTS.?*.csv, CONTACT.?*.csv, CONTACT.?*.json, CONTACT.?*.zip, SCHEDULE.?*.csv, ASSIST.?*.csv, OBJECTS.?*.csv"
+	const all = "AGENTS.?*.csv, CONTACT.?*.csv, CONTACT.?*.json, CONTACT.?*.zip, SCHEDULE.?*.csv, ASSIST.?*.csv, OBJECTS.?*.csv, OBJECTS.?*.zip"
 	for _, tc := range []struct {
 		name   string
 		kinds  *pipeline.Kinds
@@ -43,7 +43,7 @@ func TestKinds_Explain(t *testing.T) {
 		{"config route without prefix, case", site, "site7.NOTE", "the extension is case-sensitive: did you mean site7.note?"},
 		{"config route naming one file", site, "latest.json", "file names are case-sensitive: did you mean LATEST.json?"},
 		{"config route extension", site, "minutes.txt.note.bak", ""},
-		{"config patterns listed", site, "x.json", "no kind takes x.*: the patterns are contact_*.csv, LATEST.json, *.note, AGENTS.?*.csv, CONTACT.?*.csv, CONTACT.?*.json, CONTACT.?*.zip, SCHEDULE.?*.csv, ASSIST.?*.csv, OBJECTS.?*.csv"},
+		{"config patterns listed", site, "x.json", "no kind takes x.*: the patterns are contact_*.csv, LATEST.json, *.note, AGENTS.?*.csv, CONTACT.?*.csv, CONTACT.?*.json, CONTACT.?*.zip, SCHEDULE.?*.csv, ASSIST.?*.csv, OBJECTS.?*.csv, OBJECTS.?*.zip"},
 
 		{"a match", defaults, "CONTACT.x.csv", ""},
 		{"a config match", site, "contact_1.csv", ""},

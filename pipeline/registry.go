@@ -261,7 +261,7 @@ func (k *Kinds) Explain(name string) (reason string, nearMiss bool) {
 	if _, ok := k.Match(name); ok || name == "" ||
 		strings.HasPrefix(name, ".") || // hidden, and the temp names of copies (rsync, WriteAtomic)
 		strings.HasPrefix(name, "~$") || // an office suite's lock file beside a file it has open
-		strings.HasSuffix(strings.ToLower(name), ReportSuffix) {
+		strings.HasSuffix(strings.ToLower(name), ReportSuffix) || strings.HasSuffix(strings.ToLower(name), ReportZipSuffix) {
 		return "", false
 	}
 	for _, r := range k.routes {

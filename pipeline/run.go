@@ -52,6 +52,24 @@ func (r *Run) Begin(ctx context.Context, header []string, rowsTotal int) error {
 	return err
 }
 
+// BeginParts is Begin for a job whose rows are in several CSVs (an
+// objects ZIP): it records them as the job's parts, the rows total being
+// theirs.
+func (r *Run) BeginParts(ctx context.Context, parts []bulkd.Part) error {
+	total := 0
+	for _, p := range parts {
+		total += p.Rows
+	}
+	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error {
+		j.Header, j.Parts, j.RowsTotal = nil, parts, total
+		return nil
+	})
+	if err == nil {
+		r.Job = j
+	}
+	return err
+}
+
 // Invalid returns the error that fails the whole file with message.
 func Invalid(format string, args ...any) error {
 	return bulkd.Errorf(bulkd.EINVALID, format, args...)

@@ -60,7 +60,7 @@ func Unzip(zipPath, dir string, taken []string, lim ZipLimits, written *int64) (
 func writeEntry(zf *zip.File, dst string, lim ZipLimits, written *int64) error {
 	in, err := zf.Open()
 	if err != nil {
-		return err
+		return corrupt(err)
 	}
 	defer in.Close()
 	return fsx.CopyTo(dst, &boundedEntry{r: in, lim: lim, packed: int64(zf.CompressedSize64), written: written})
@@ -87,5 +87,17 @@ func (b *boundedEntry) Read(p []byte) (int, error) {
 		return n, Invalid("the entry unpacks to more than %d times its packed size of %d bytes (limits.zip_max_ratio): "+
 			"it looks like a ZIP bomb", b.lim.MaxRatio, b.packed)
 	}
+	if err != nil && err != io.EOF {
+		err = corrupt(err)
+	}
 	return n, err
+}
+
+// corrupt turns an error reading an entry into the ZIP's fault (a bad
+// offset, checksum or compressed stream), unless it is the disk's.
+func corrupt(err error) error {
+	if fsx.Transient(err) {
+		return err
+	}
+	return Invalid("the entry cannot be read: %v", err)
 }

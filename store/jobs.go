@@ -123,6 +123,7 @@ func (s *Store) UpdateJob(ctx context.Context, id uint64, fn func(*bulkd.Job) er
 func cloneJob(j *bulkd.Job) *bulkd.Job {
 	c := *j
 	c.Files, c.Ignored, c.Delivered, c.Header = slices.Clone(j.Files), slices.Clone(j.Ignored), slices.Clone(j.Delivered), slices.Clone(j.Header)
+	c.Parts = slices.Clone(j.Parts)
 	return &c
 }
 

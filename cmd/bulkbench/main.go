@@ -8,6 +8,9 @@
 // the media store against a plain copy, and peak RSS and Go heap.
 // `bulkbench store` (store.go) measures the job bookkeeping: the takes of a
 // job with many recordings, and job lookups among many stored jobs.
+// `bulkbench objects` (objects.go) measures the objects kind: a User CSV
+// created, updated and sent again unchanged, and a tenant ZIP of every
+// object type.
 package main
 
 import (
@@ -59,8 +62,11 @@ func run(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "store" {
 		return runStore(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "objects" {
+		return runObjects(ctx, args[1:])
+	}
 	if len(args) == 0 || args[0] != "contacts" {
-		return errors.New("usage: bulkbench contacts [-rows N] [-media M] [-drops K] …, or bulkbench store [-recordings N] [-jobs J] … (-h for all)")
+		return errors.New("usage: bulkbench contacts [-rows N] [-media M] [-drops K] …, bulkbench store [-recordings N] [-jobs J] …, or bulkbench objects [-rows N] [-sites S] [-runs R] … (-h for all)")
 	}
 	fs := flag.NewFlagSet("bulkbench contacts", flag.ContinueOnError)
 	var o options
@@ -357,10 +363,13 @@ func dropFiles(stage, dir string, contents map[string][]byte, names []string) er
 type client struct{ base string }
 
 type job struct {
-	ID        uint64 `json:"id"`
-	State     string `json:"state"`
-	RowsTotal int    `json:"rows_total"`
-	Error     string `json:"error"`
+	ID          uint64         `json:"id"`
+	File        string         `json:"file"`
+	State       string         `json:"state"`
+	RowsTotal   int            `json:"rows_total"`
+	Error       string         `json:"error"`
+	ErrorReport string         `json:"error_report"`
+	Counts      map[string]int `json:"counts"`
 }
 
 // waitJobs polls until the tenant has n jobs, all final.

@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/agents"
 	"github.com/bulkd/bulkd/pipeline/objects"
 	"github.com/bulkd/bulkd/store"
 	"github.com/hashicorp/go-hclog"
@@ -23,6 +25,7 @@ import (
 type importer struct {
 	t      *testing.T
 	st     *store.Store
+	media  *media.Store
 	r      *pipeline.Runner
 	origin string
 }
@@ -34,23 +37,31 @@ func newImporter(t *testing.T, batch int) *importer {
 	st, err := store.Open(filepath.Join(t.TempDir(), "bulkd.db"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })
+	ms, err := media.Open(filepath.Join(t.TempDir(), "media"))
+	require.NoError(t, err)
 	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, st,
-		[]pipeline.Importer{objects.NewImporter(st, st, batch)}, hclog.NewNullLogger())
+		[]pipeline.Importer{objects.NewImporter(st, st, ms, batch), agents.New(st, 0)}, hclog.NewNullLogger())
 	require.NoError(t, r.Open(context.Background()))
 	t.Cleanup(func() { _ = r.Close() })
 	origin := filepath.Join(t.TempDir(), "acme")
 	require.NoError(t, os.MkdirAll(origin, 0o755))
-	return &importer{t: t, st: st, r: r, origin: origin}
+	return &importer{t: t, st: st, media: ms, r: r, origin: origin}
 }
 
-// run imports src as the folder drop name and returns the final job and
-// its failures' messages by row.
+// run imports src as the objects folder drop name and returns the final
+// job and its failures' messages by row.
 func (im *importer) run(name, src string) (*bulkd.Job, map[int]string) {
+	im.t.Helper()
+	return im.runKind(bulkd.KindObjects, name, src)
+}
+
+// runKind is run for a drop of another kind (agents).
+func (im *importer) runKind(kind bulkd.Kind, name, src string) (*bulkd.Job, map[int]string) {
 	t := im.t
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, os.WriteFile(filepath.Join(im.origin, name), []byte(src), 0o644))
-	j, err := im.r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindObjects, Source: bulkd.SourceFolder,
+	j, err := im.r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: kind, Source: bulkd.SourceFolder,
 		Origin: im.origin, Files: []string{name}})
 	require.NoError(t, err)
 	deadline := time.Now().Add(10 * time.Second)
@@ -63,6 +74,21 @@ func (im *importer) run(name, src string) (*bulkd.Job, map[int]string) {
 	msgs := map[int]string{}
 	require.NoError(t, im.st.RowFailures(ctx, j.ID, func(f bulkd.RowFailure) error { msgs[f.Row] = f.Message; return nil }))
 	return j, msgs
+}
+
+// agents stores agents of the tenant with these emails, as an agents job
+// would: a User must be one.
+func (im *importer) agents(emails ...string) {
+	t, ctx := im.t, context.Background()
+	t.Helper()
+	aj := &bulkd.Job{Tenant: "acme", Kind: bulkd.KindAgents, Source: bulkd.SourceFolder, State: bulkd.StateRunning, File: "a.csv", Files: []string{"a.csv"}}
+	require.NoError(t, im.st.CreateJob(ctx, aj))
+	changes := make([]bulkd.AgentChange, len(emails))
+	for i, e := range emails {
+		changes[i] = bulkd.AgentChange{Row: i + 1, Email: e, FullName: &emails[i]}
+	}
+	_, err := im.st.ApplyAgents(ctx, aj.ID, "acme", changes, bulkd.Progress{Done: len(emails)}, nil)
+	require.NoError(t, err)
 }
 
 func (im *importer) object(slug, key, within string) *bulkd.ConfigObject {
@@ -92,7 +118,7 @@ func TestImporter_Import(t *testing.T) {
 	assert.Equal(t, bulkd.StatePartial, j.State)
 	assert.Equal(t, map[int]string{
 		2: `column "Multimedia Profile": no Multimedia Profile "Golld" exists (did you mean "Gold"?): import it first (OBJECTS.multimedia-profile.csv)`,
-		3: `column "Name": Site "London" is also on row 1: an object may appear once a file`,
+		3: `column "Name": Site "London" is also on row 1: an object may appear once an import`,
 	}, msgs)
 
 	j, msgs = im.run("OBJECTS.team.a.csv", "Name,Site,Type\nSales,London,AGENT\nOps,London,AGENT\nSales,Londn,AGENT\n")
@@ -136,12 +162,7 @@ func TestImporter_Import(t *testing.T) {
 
 func TestImporter_TeamAmbiguousAndUsers(t *testing.T) {
 	im := newImporter(t, 0)
-	ctx := context.Background()
-	aj := &bulkd.Job{Tenant: "acme", Kind: bulkd.KindAgents, Source: bulkd.SourceFolder, State: bulkd.StateRunning, File: "a.csv", Files: []string{"a.csv"}}
-	require.NoError(t, im.st.CreateJob(ctx, aj))
-	name := "Ann"
-	_, err := im.st.ApplyAgents(ctx, aj.ID, "acme", []bulkd.AgentChange{{Row: 1, Email: "ann@acme.com", FullName: &name}}, bulkd.Progress{Done: 1}, nil)
-	require.NoError(t, err)
+	im.agents("ann@acme.com")
 
 	im.run("OBJECTS.multimedia-profile.a.csv", profiles)
 	im.run("OBJECTS.site.a.csv", "Name,Multimedia Profile\nLondon,Gold\nParis,Gold\n")
@@ -167,7 +188,7 @@ func TestImporter_FileErrors(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, file, src, want string }{
 		{"unknown type", "OBJECTS.skill.jan.csv", "Name\n", "the file name does not name an object type: name it OBJECTS.<type>.<anything>.csv, where <type> is one of worktype, multimedia-profile, site,"},
-		{"audio files", "OBJECTS.audio-file.a.csv", "Name\n", "Audio File objects are .wav files in a ZIP"},
+		{"audio files", "OBJECTS.audio-file.a.csv", "Name\n", "Audio File objects are .wav files, sent in a ZIP"},
 		{"bad header", "OBJECTS.site.a.csv", "Name,Multimedia Profle\n", `header: unknown column "Multimedia Profle" (did you mean "Multimedia Profile"?)`},
 		{"too many rows", "OBJECTS.site.a.csv", big.String(), "more than 5000 data rows: a Site CSV holds at most 5000; split it into several CSVs, in a ZIP"},
 		{"too large", "OBJECTS.site.a.csv", "Name,Multimedia Profile\n" + strings.Repeat("x", objects.MaxBytes), "over the limit of 10 MB a CSV: split it into several CSVs, in a ZIP"},
@@ -182,7 +203,7 @@ func TestImporter_FileErrors(t *testing.T) {
 	}
 }
 
-// faultyStore fails the first batch that would reach row failAt with a
+// faultyStore fails the first batch that would reach row failAt (or pass it) with a
 // lack of space, as a full disk does mid-import.
 type faultyStore struct {
 	*store.Store
@@ -191,7 +212,7 @@ type faultyStore struct {
 }
 
 func (s *faultyStore) ApplyObjects(ctx context.Context, jobID uint64, tenant string, objs []bulkd.ConfigObject, p bulkd.Progress, words bulkd.Words) ([]bulkd.RowFailure, error) {
-	if p.Done == s.failAt && !s.failed {
+	if p.Done >= s.failAt && !s.failed {
 		s.failed = true
 		return nil, fmt.Errorf("write page: %w", &os.PathError{Op: "write", Path: "bulkd.db", Err: syscall.ENOSPC})
 	}
@@ -209,7 +230,7 @@ func TestImporter_ResumesAtAnObjectsEnd(t *testing.T) {
 
 	faulty := &faultyStore{Store: im.st, failAt: 5}
 	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, im.st,
-		[]pipeline.Importer{objects.NewImporter(faulty, im.st, 2)}, hclog.NewNullLogger())
+		[]pipeline.Importer{objects.NewImporter(faulty, im.st, im.media, 2)}, hclog.NewNullLogger())
 	require.NoError(t, r.Open(context.Background()))
 	t.Cleanup(func() { _ = r.Close() })
 	im.r = r

@@ -91,9 +91,6 @@ type Column struct {
 	Values []string
 	// Ref is the type a Ref column (or a List of Ref) names by key.
 	Ref string
-	// Scoped lets a reference give the scope of a KeyWithin key as
-	// "Key: Scope" ("Sales: London" for a Team in Site London).
-	Scoped bool
 	// Item is the kind of a List's items: Text, Enum or Ref.
 	Item ValueKind
 	// Child marks a column of the child rows of a MultiRow type; the
@@ -150,6 +147,15 @@ func (t *Type) Header() []string {
 		h[i] = c.Name
 	}
 	return h
+}
+
+// Scoped reports whether c's references may give the scope of a key that
+// is unique only within another object, as "Key: Scope" ("Sales: London"
+// for the Team Sales of Site London): every reference to such a type may,
+// since a name in several scopes needs it.
+func (c *Column) Scoped() bool {
+	t, ok := ByName(c.Ref)
+	return ok && t.KeyWithin != ""
 }
 
 // Required reports whether a header must hold column c: it must when c is

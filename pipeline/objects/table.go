@@ -87,7 +87,7 @@ func kindWords(c *Column) string {
 		return "kept as given"
 	case Ref:
 		s := "→ " + c.Ref
-		if c.Scoped {
+		if c.Scoped() {
 			s += ", or Name: Scope"
 		}
 		return s
@@ -95,7 +95,7 @@ func kindWords(c *Column) string {
 		switch c.Item {
 		case Ref:
 			s := "list of → " + c.Ref
-			if c.Scoped {
+			if c.Scoped() {
 				s += ", or Name: Scope"
 			}
 			return s

@@ -6,6 +6,7 @@ package objects
 
 // Patterns named by several types.
 var (
+	teamName  = NewPattern(`^[^:]*$`, "no colon: references write Team: Site")
 	siteName  = NewPattern(`^[\p{L}\p{Nd}_ -]+$`, "letters, digits, -, _ and spaces")
 	epName    = NewPattern(`^\p{L}[\p{L}\p{Nd} &_-]*$`, "a letter, then letters, digits, spaces, &, _ and -")
 	letter1st = NewPattern(`^\p{L}`, "starts with a letter")
@@ -78,14 +79,14 @@ var Types = []*Type{
 		ref("Skill Name", "Skill Definition").child().unique(),
 		text("Skill Values").upTo(100).child(),
 		boolean("Delete").opt().child(),
-	}, Notes: "Skill Values are checked against the skill's type by the resolver: PROFICIENCY 0–10, BOOLEAN True/False, TEXT ≤ 100, ENUM one of its values"},
+	}, Notes: "Skill Values are checked against the skill's type: PROFICIENCY 0–10, BOOLEAN True/False, TEXT ≤ 100, ENUM one of its values; a row with Delete ON removes its skill from the stored profile (its value is not read); skills an update does not name stay"},
 
 	{Name: "Auxiliary Code", Slug: "auxiliary-code", Key: "Name", Columns: []Column{
 		name(), desc(), boolean("Default"), ref("Work Type", "Worktype"),
-	}, Notes: "at most one default per work type; the first code of a work type becomes its default"},
+	}, Notes: "one default per work type: the first code of a work type becomes its default; to move the default, set the old one OFF in the same file"},
 
 	{Name: "Team", Slug: "team", Key: "Name", KeyWithin: "Site", Columns: []Column{
-		name(), ref("Site", "Site").fixed(), enum("Type", "AGENT", "CAPACITY").fixed(),
+		name().like(teamName), ref("Site", "Site").fixed(), enum("Type", "AGENT", "CAPACITY").fixed(),
 		ref("Multimedia Profile", "Multimedia Profile").opt().when("Type", "AGENT"),
 		ref("Skill Profile", "Skill Profile").opt().when("Type", "AGENT"),
 		Column{Name: "DN", Kind: Phone}.when("Type", "CAPACITY"),
@@ -95,7 +96,7 @@ var Types = []*Type{
 
 	{Name: "Audio File", Slug: "audio-file", Key: "Name", Media: true, Columns: []Column{
 		name().like(wavName), desc(),
-	}, Notes: "not a CSV: .wav files in the ZIP, G.711 μ-law 8 kHz mono; an optional AudioFiles.csv gives Name,Description"},
+	}, Notes: "not a CSV: .wav files in a ZIP (any folder), G.711 μ-law 8 kHz 8-bit mono; an optional AudioFiles.csv gives Name,Description, and a row of it naming no .wav of the ZIP changes a stored file's description"},
 
 	{Name: "Outdial Queue", Slug: "outdial-queue", Key: "Name", Columns: []Column{
 		name(), desc(), tz().opt(), ref("Default Music in Queue", "Audio File").opt(),
@@ -117,7 +118,7 @@ var Types = []*Type{
 		Column{Name: "Distribution Group Seq", Kind: Int, Min: 1, Max: Unbounded, Child: true, Seq: true},
 		Column{Name: "Group Fallback Time", Kind: Int, Min: 0, Max: Unbounded, Child: true,
 			When: &When{Column: "Distribution Group Seq", In: []string{"1"}, Not: true}},
-		Column{Name: "Group Teams", Kind: List, Item: Ref, Ref: "Team", Scoped: true, Child: true},
+		refs("Group Teams", "Team").child(),
 	}},
 
 	{Name: "Outdial Entry Point", Slug: "outdial-entry-point", Key: "Name", Columns: []Column{
@@ -135,7 +136,7 @@ var Types = []*Type{
 	{Name: "DN to EP Mapping", Slug: "dn-to-ep-mapping", Key: "Dialed Number", Columns: []Column{
 		text("Dialed Number").like(dialed).upTo(20), ref("Entry Point", "Entry Point"),
 		text("Region").like(region).opt(),
-	}, Notes: "a dialed number is mapped once"},
+	}, Notes: "a dialed number is mapped once, however it is written (its dots and dashes aside)"},
 
 	{Name: "Address Book", Slug: "address-book", Key: "Name", MultiRow: true, Columns: []Column{
 		name(), desc(), enum("Parent Type", "ORGANIZATION", "SITE").fixed(),

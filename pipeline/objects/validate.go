@@ -341,7 +341,7 @@ func parseOne(c *Column, k ValueKind, s string) (Value, string) {
 func parseRef(c *Column, s string) (Value, string) {
 	v := Value{Kind: Ref, Text: s}
 	r := Reference{Type: c.Ref, Key: s}
-	if c.Scoped {
+	if c.Scoped() {
 		if k, w, ok := strings.Cut(s, ":"); ok {
 			r.Key, r.Within = strings.TrimSpace(k), strings.TrimSpace(w)
 			if r.Key == "" || r.Within == "" {
