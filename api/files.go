@@ -33,3 +33,18 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 	slices.SortFunc(files, func(a, b FolderFile) int { return cmp.Compare(a.Name, b.Name) })
 	writeJSON(w, http.StatusOK, map[string]any{"files": files})
 }
+
+// listTenants is GET /v1/tenants: the tenants the principal sees, by name:
+// every known one when open, else its own.
+func (s *Server) listTenants(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	names := []string{}
+	if !p.AllTenants() {
+		names = append(names, p.Tenant)
+	} else if s.Tenants != nil {
+		names = append(names, s.Tenants()...)
+		slices.Sort(names)
+		names = slices.Compact(names)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tenants": names})
+}

@@ -164,8 +164,8 @@ func (s *Server) object(r *http.Request) (*bulkd.ConfigObject, error) {
 		"%d %ss are called %q: name one with ?%s=", len(found), t.Name, key, strings.ToLower(t.KeyWithin))}
 }
 
-// bulkOperation is an objects job as the dashboard shows it.
-type bulkOperation struct {
+// BulkOperation is an objects job as the seed's Bulk Operations screen shows it.
+type BulkOperation struct {
 	ID          uint64         `json:"id"`
 	FileName    string         `json:"file_name"`
 	Object      string         `json:"object"`
@@ -193,8 +193,8 @@ var operationStatus = map[bulkd.JobState]string{
 	bulkd.StateSkipped: "Completed", bulkd.StateCanceled: "Failed",
 }
 
-func viewOperation(j *bulkd.Job) bulkOperation {
-	v := bulkOperation{ID: j.ID, FileName: j.Params[paramFileName], Status: operationStatus[j.State], SubmittedBy: j.User,
+func viewOperation(j *bulkd.Job) BulkOperation {
+	v := BulkOperation{ID: j.ID, FileName: j.Params[paramFileName], Status: operationStatus[j.State], SubmittedBy: j.User,
 		SubmittedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
 		RowsTotal: j.RowsTotal, RowsDone: j.RowsDone, RowsFailed: j.RowsFailed, Counts: j.Counts, DuplicateOf: j.DuplicateOf}
 	if v.FileName == "" {
@@ -314,7 +314,7 @@ func (s *Server) listBulkOperations(w http.ResponseWriter, r *http.Request) {
 		s.bulkImportError(w, r, err)
 		return
 	}
-	items := []bulkOperation{}
+	items := []BulkOperation{}
 	for _, j := range pageOf(jobs, page, perPage) {
 		items = append(items, viewOperation(j))
 	}

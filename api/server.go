@@ -58,6 +58,9 @@ type Deps struct {
 	Limits Limits
 	// Files lists the files waiting in a tenant's folder (nil: none).
 	Files func(tenant string) []FolderFile
+	// Tenants lists the tenants bulkd knows: configured, or with a folder
+	// (nil: none).
+	Tenants func() []string
 }
 
 // Server holds the handlers' dependencies.
@@ -124,6 +127,7 @@ func (s *Server) Handler() http.Handler {
 	handle("GET /v1/jobs/{id}", bulkd.ScopeJobsRead, s.getJob)
 	handle("GET /v1/jobs/{id}/errors.csv", bulkd.ScopeJobsRead, s.getReport)
 	handle("GET /v1/jobs/{id}/errors.zip", bulkd.ScopeJobsRead, s.getReport)
+	handle("GET /v1/tenants", bulkd.ScopeJobsRead, s.listTenants)
 	handle("GET /v1/tenants/{tenant}/files", bulkd.ScopeJobsRead, s.listFiles)
 	handle("GET /v1/tenants/{tenant}/agents", bulkd.ScopeAgentsRead, s.listAgents)
 	handle("GET /v1/tenants/{tenant}/contacts", bulkd.ScopeContactsRead, s.listContacts)
@@ -138,8 +142,8 @@ func (s *Server) Handler() http.Handler {
 	return s.minRate(mux)
 }
 
-// jobView is a job as the status API shows it.
-type jobView struct {
+// JobView is a job as the status API shows it (and the dashboard reads it).
+type JobView struct {
 	ID          uint64         `json:"id"`
 	Tenant      string         `json:"tenant"`
 	Kind        bulkd.Kind     `json:"kind"`
@@ -161,8 +165,8 @@ type jobView struct {
 	Counts map[string]int `json:"counts,omitempty"`
 }
 
-func viewJob(j *bulkd.Job) jobView {
-	v := jobView{
+func viewJob(j *bulkd.Job) JobView {
+	v := JobView{
 		ID: j.ID, Tenant: j.Tenant, Kind: j.Kind, Source: j.Source, File: j.File, State: j.State,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
 		RowsTotal: j.RowsTotal, RowsDone: j.RowsDone, RowsFailed: j.RowsFailed,
@@ -179,7 +183,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	f := bulkd.JobFilter{Tenant: q.Get("tenant"), State: bulkd.JobState(q.Get("state")), Limit: 1000, Brief: true}
 	if p := principal(r); !p.AllTenants() {
 		if f.Tenant != "" && f.Tenant != p.Tenant {
-			writeJSON(w, http.StatusOK, map[string]any{"jobs": []jobView{}}) // another tenant: nothing to see
+			writeJSON(w, http.StatusOK, map[string]any{"jobs": []JobView{}}) // another tenant: nothing to see
 			return
 		}
 		f.Tenant = p.Tenant
@@ -208,7 +212,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	out := make([]jobView, 0, len(jobs))
+	out := make([]JobView, 0, len(jobs))
 	for _, j := range jobs {
 		out = append(out, viewJob(j))
 	}

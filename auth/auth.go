@@ -23,6 +23,9 @@ import (
 type Principal struct {
 	Tenant  string // the tenant it writes to
 	Subject string // the JWT's sub, "token" for a static token, X-User when open
+	// Expires is when the credentials do (a JWT's exp); zero for a static
+	// token, which lasts until the configuration drops it.
+	Expires time.Time
 	scopes  map[string]bool
 	open    bool // no auth configured: the local administrator reads every tenant
 }
@@ -182,5 +185,9 @@ func (a *Authenticator) parseJWT(raw string) (Principal, error) {
 	case !bulkd.ValidTenant(c.Tenant):
 		return Principal{}, bulkd.Errorf(bulkd.EUNAUTHORIZED, "invalid credentials: the token names no valid tenant")
 	}
-	return Principal{Tenant: c.Tenant, Subject: c.Subject, scopes: scopeSet(strings.Fields(c.Scope))}, nil
+	p := Principal{Tenant: c.Tenant, Subject: c.Subject, scopes: scopeSet(strings.Fields(c.Scope))}
+	if c.ExpiresAt != nil {
+		p.Expires = c.ExpiresAt.Time
+	}
+	return p, nil
 }

@@ -20,9 +20,11 @@ import (
 	"github.com/bulkd/bulkd/api"
 	"github.com/bulkd/bulkd/auth"
 	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/dashboard"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/kinds"
+	"github.com/bulkd/bulkd/pipeline/objects"
 	"github.com/bulkd/bulkd/store"
 	"github.com/bulkd/bulkd/watcher"
 	"github.com/hashicorp/go-hclog"
@@ -146,6 +148,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			}
 			return out
 		},
+		Tenants: d.tenants,
 		Limits: api.Limits{
 			MaxPartBytes: d.cfg.Limits.UploadMaxFileBytes, MaxBodyBytes: d.cfg.Limits.UploadMaxBytes,
 			MaxParts: d.cfg.Limits.UploadMaxParts, MinBodyRate: d.cfg.Limits.MinBodyRate, BodyGrace: d.cfg.Limits.BodyGraceDur,
@@ -154,8 +157,12 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	dash, err := dashboard.New(dashboard.Deps{API: srv.Handler(), Auth: authn, Kinds: d.kinds.Names(), ObjectTypes: d.objectTypes()}, d.log.Named("dashboard"))
+	if err != nil {
+		return err
+	}
 	d.http = &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           dash.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -302,4 +309,34 @@ func checkListen(addr string) error {
 		return nil
 	}
 	return fmt.Errorf("http.listen %q is not a loopback address: without authentication configured (a tenant token or auth.jwt_secret_env) bulkd serves only on 127.0.0.1 or ::1", addr)
+}
+
+// tenants are the configured tenants and those with a folder under the
+// watched root (a link or a name that is no tenant's is none).
+func (d *Daemon) tenants() []string {
+	names := d.cfg.TenantNames()
+	entries, err := os.ReadDir(d.cfg.Watch.Root)
+	if err != nil {
+		d.log.Warn("list tenant folders", "error", err)
+		return names
+	}
+	for _, e := range entries {
+		if e.IsDir() && bulkd.ValidTenant(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+// objectTypes are the configuration object types the dashboard offers,
+// when the objects kind is registered.
+func (d *Daemon) objectTypes() []dashboard.ObjectType {
+	if _, ok := d.kinds.Spec(bulkd.KindObjects); !ok {
+		return nil
+	}
+	out := make([]dashboard.ObjectType, 0, len(objects.Types))
+	for _, t := range objects.Types {
+		out = append(out, dashboard.ObjectType{Slug: t.Slug, Name: t.Name})
+	}
+	return out
 }
