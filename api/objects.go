@@ -285,6 +285,9 @@ func (s *Server) createBulkOperation(w http.ResponseWriter, r *http.Request) {
 func operationFile(name, object string) (string, map[string]string, error) {
 	base := strings.TrimSuffix(name, filepath.Ext(name))
 	zipped := objects.IsZip(name)
+	if zipped && len(base) > len("OBJECTS.") && strings.EqualFold(base[:len("OBJECTS.")], "OBJECTS.") {
+		base = base[len("OBJECTS."):] // already named for the folder door
+	}
 	if zipped && object == "" {
 		return "OBJECTS." + base + ".zip", map[string]string{}, nil
 	}

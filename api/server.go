@@ -1,9 +1,10 @@
 // Package api serves bulkd's HTTP interface: /healthz, the /v1 status API
-// (jobs, error reports, imported records) and the import doors shaped like
-// the seeds' APIs. Domain error codes map to HTTP statuses in one place
-// (statusOf); each API renders them in its own shape: {"code","message"} by
-// Error, the WFM seed's by wfmError, the bulk-imports API's by
-// bulkImportError.
+// (jobs, error reports, imported records), the import doors shaped like
+// the seeds' APIs, and /metrics behind the metrics:read scope (the
+// daemon's metrics handler: this package counts nothing itself). Domain
+// error codes map to HTTP statuses in one place (statusOf); each API
+// renders them in its own shape: {"code","message"} by Error, the WFM
+// seed's by wfmError, the bulk-imports API's by bulkImportError.
 package api
 
 import (
@@ -61,6 +62,11 @@ type Deps struct {
 	// Tenants lists the tenants bulkd knows: configured, or with a folder
 	// (nil: none).
 	Tenants func() []string
+	// Metrics serves GET /metrics (nil: no such endpoint). It takes a
+	// token with bulkd.ScopeMetricsRead, unless MetricsOpen or bulkd is
+	// open (no authentication configured).
+	Metrics     http.Handler
+	MetricsOpen bool
 }
 
 // Server holds the handlers' dependencies.
@@ -136,6 +142,13 @@ func (s *Server) Handler() http.Handler {
 	handle("POST /api/upload/contacts", bulkd.ScopeContactsImport, s.uploadContacts)
 	handle("POST /api/rest/wfo/contact/import", bulkd.ScopeContactsCapture, s.importRealtime)
 	handle("PUT /api/rest/wfo/contact/{id}/recordings/{location}", bulkd.ScopeContactsCapture, s.putRecording)
+	switch {
+	case s.Metrics == nil:
+	case s.MetricsOpen:
+		mux.Handle("GET /metrics", s.Metrics)
+	default:
+		handle("GET /metrics", bulkd.ScopeMetricsRead, s.Metrics.ServeHTTP)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
@@ -276,7 +289,7 @@ func (s *Server) serveReport(w http.ResponseWriter, r *http.Request, j *bulkd.Jo
 	}
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": j.File + pipeline.ReportSuffixOf(j)}))
 	if err := pipeline.WriteReport(r.Context(), s.Jobs, j, w); err != nil {
-		s.log.Error("write error report", "job", j.ID, "error", err)
+		s.log.Error("write error report", "job", j.ID, "tenant", j.Tenant, "kind", j.Kind, "file", j.File, "error", err)
 	}
 }
 

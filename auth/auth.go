@@ -30,8 +30,16 @@ type Principal struct {
 	open    bool // no auth configured: the local administrator reads every tenant
 }
 
-// Has reports whether the principal holds scope (admin holds them all).
-func (p Principal) Has(scope string) bool { return p.scopes[bulkd.ScopeAdmin] || p.scopes[scope] }
+// Has reports whether the principal holds scope. Admin holds every scope
+// of its tenant, not one that crosses tenants (bulkd.ScopeCrossesTenants:
+// metrics:read), which a token must name; open, the local administrator
+// holds them all.
+func (p Principal) Has(scope string) bool {
+	if p.open || p.scopes[scope] {
+		return true
+	}
+	return p.scopes[bulkd.ScopeAdmin] && !bulkd.ScopeCrossesTenants(scope)
+}
 
 // AllTenants reports whether the principal reads every tenant (open only).
 func (p Principal) AllTenants() bool { return p.open }

@@ -64,9 +64,11 @@ func TestAuthenticate(t *testing.T) {
 		{name: "static token, Bearer", headers: map[string]string{"Authorization": "Bearer acme-static-token"},
 			tenant: "acme", subject: "token", has: []string{bulkd.ScopeWFMRead, bulkd.ScopeWFMWrite}, hasnt: []string{bulkd.ScopeJobsRead}},
 		{name: "static token in the assist seed's auth header", headers: map[string]string{"auth": "globex-static-token"},
-			tenant: "globex", has: []string{bulkd.ScopeAssistWrite, bulkd.ScopeJobsRead}, subject: "token"},
+			tenant: "globex", has: []string{bulkd.ScopeAssistWrite, bulkd.ScopeJobsRead}, hasnt: []string{bulkd.ScopeMetricsRead}, subject: "token"},
 		{name: "JWT", headers: map[string]string{"Authorization": "Bearer " + sign(t, jwt.SigningMethodHS256, []byte(secret), good)},
 			tenant: "acme", subject: "ann@acme.com", has: []string{bulkd.ScopeJobsRead, bulkd.ScopeAgentsRead}, hasnt: []string{bulkd.ScopeWFMWrite, bulkd.ScopeAdmin}},
+		{name: "JWT naming metrics:read", headers: map[string]string{"Authorization": "Bearer " + sign(t, jwt.SigningMethodHS256, []byte(secret), with("scope", "metrics:read"))},
+			tenant: "acme", subject: "ann@acme.com", has: []string{bulkd.ScopeMetricsRead}, hasnt: []string{bulkd.ScopeJobsRead}},
 		{name: "JWT in auth header", headers: map[string]string{"auth": sign(t, jwt.SigningMethodHS256, []byte(secret), good)},
 			tenant: "acme", subject: "ann@acme.com", has: []string{bulkd.ScopeJobsRead}},
 		{name: "missing", headers: map[string]string{}, err: "missing credentials"},
@@ -116,6 +118,7 @@ func TestAuthenticate_Open(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "default", p.Tenant)
 	assert.True(t, p.Has(bulkd.ScopeWFMWrite))
+	assert.True(t, p.Has(bulkd.ScopeMetricsRead), "the local administrator reads the metrics")
 	assert.True(t, p.Sees("anyone"), "the local administrator reads every tenant")
 	r.Header.Set("X-Tenant", "acme")
 	r.Header.Set("X-User", "ann@acme.com")

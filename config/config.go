@@ -42,6 +42,7 @@ type Config struct {
 	Watch     *Watch     `hcl:"watch,block"`
 	Retention *Retention `hcl:"retention,block"`
 	Limits    *Limits    `hcl:"limits,block"`
+	Metrics   *Metrics   `hcl:"metrics,block"`
 	Routes    []*Route   `hcl:"route,block"`
 	Tenants   []*Tenant  `hcl:"tenant,block"`
 
@@ -71,6 +72,29 @@ type Token struct {
 	SecretEnvRange hcl.Range `hcl:"secret_env,attr_value_range"`
 	ScopesRange    hcl.Range `hcl:"scopes,attr_value_range"`
 }
+
+// Metrics configures GET /metrics, the Prometheus metrics. Served by
+// default; with authentication configured it takes a token with the
+// metrics:read scope unless Open.
+type Metrics struct {
+	// Enabled serves /metrics (true unless the file says false).
+	Enabled *bool `hcl:"enabled,optional"`
+	// Open serves /metrics without a token even with authentication
+	// configured, for a scraper that sends none.
+	Open bool `hcl:"open,optional"`
+
+	EnabledRange hcl.Range `hcl:"enabled,attr_value_range"`
+	OpenRange    hcl.Range `hcl:"open,attr_value_range"`
+}
+
+// MetricsEnabled reports whether GET /metrics is served (metrics.enabled).
+func (c *Config) MetricsEnabled() bool {
+	return c.Metrics == nil || c.Metrics.Enabled == nil || *c.Metrics.Enabled
+}
+
+// MetricsOpen reports whether GET /metrics is served without a token
+// (metrics.open).
+func (c *Config) MetricsOpen() bool { return c.Metrics != nil && c.Metrics.Open }
 
 // Watch configures the tenant folders and how files are detected.
 type Watch struct {
@@ -249,13 +273,14 @@ var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // Default returns the embedded default configuration, paths relative to
 // the working folder.
 func Default() *Config {
-	t := true
+	t, on := true, true
 	return &Config{
 		DataDir: "./bulkd-data", LogLevel: "info", LogFormat: "text", Dedupe: &t,
 		HTTP:      &HTTP{Listen: "127.0.0.1:8765"},
 		Watch:     &Watch{Settle: "2s", Rescan: "30s", MediaWait: "5m"},
 		Retention: &Retention{Jobs: "480h", Archives: "168h"},
 		Limits:    &Limits{BodyGrace: "30s"},
+		Metrics:   &Metrics{Enabled: &on},
 	}
 }
 
@@ -282,7 +307,7 @@ func Load(path string) (*Config, hcl.Diagnostics, map[string]*hcl.File) {
 		// decoding onto the defaults keeps them. Blocks are decoded onto
 		// fresh structs, then their defaults filled in by finish.
 		def := Default()
-		cfg.HTTP, cfg.Watch, cfg.Retention, cfg.Limits = nil, nil, nil, nil
+		cfg.HTTP, cfg.Watch, cfg.Retention, cfg.Limits, cfg.Metrics = nil, nil, nil, nil, nil
 		decodeDiags := gohcl.DecodeBody(file.Body, nil, cfg)
 		fillBlocks(cfg, def)
 		abs, err := filepath.Abs(filepath.Dir(path))
@@ -329,6 +354,11 @@ func fillBlocks(cfg, def *Config) {
 		cfg.Limits = def.Limits
 	} else {
 		orDefault(&cfg.Limits.BodyGrace, def.Limits.BodyGrace)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = def.Metrics
+	} else if cfg.Metrics.Enabled == nil {
+		cfg.Metrics.Enabled = def.Metrics.Enabled
 	}
 	if cfg.Retention == nil {
 		cfg.Retention = def.Retention
@@ -393,6 +423,9 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad(c.LogFormatRange, "Invalid log format", fmt.Sprintf("log_format = %q: use text or json.", c.LogFormat))
+	}
+	if c.MetricsOpen() && !c.MetricsEnabled() {
+		bad(c.Metrics.OpenRange, "Conflicting settings", "metrics.open = true opens /metrics, which metrics.enabled = false turns off: drop one of them.")
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad(c.HTTP.ListenRange, "Invalid listen address", fmt.Sprintf("http.listen = %q: %v (expected host:port such as 127.0.0.1:8765).", c.HTTP.Listen, err))

@@ -32,6 +32,28 @@ func TestLoad_Default(t *testing.T) {
 	assert.Equal(t, 168*time.Hour, cfg.Retention.ArchivesDur)
 	assert.True(t, *cfg.Dedupe)
 	assert.Equal(t, "info", cfg.LogLevel)
+	assert.True(t, *cfg.Metrics.Enabled, "/metrics is served")
+	assert.False(t, cfg.Metrics.Open, "with a token when authentication is configured")
+}
+
+func TestLoad_Metrics(t *testing.T) {
+	for _, tc := range []struct {
+		name, src     string
+		enabled, open bool
+	}{
+		{"no block", "", true, false},
+		{"empty block", "metrics {}\n", true, false},
+		{"open", "metrics {\n  open = true\n}\n", true, true},
+		{"off", "metrics {\n  enabled = false\n}\n", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bulkd.hcl")
+			require.NoError(t, writeFile(path, tc.src))
+			cfg, diags, _ := config.Load(path)
+			require.False(t, diags.HasErrors(), diags.Error())
+			assert.Equal(t, [2]bool{tc.enabled, tc.open}, [2]bool{*cfg.Metrics.Enabled, cfg.Metrics.Open})
+		})
+	}
 }
 
 func TestLoad_File(t *testing.T) {
@@ -83,6 +105,10 @@ func TestLoad_Errors(t *testing.T) {
 			want: `bulkd.hcl:2:16: Invalid duration: limits.body_grace = "soon"`},
 		{name: "unknown encoding", src: "tenant \"a\" {\n  encoding = \"ebcdic\"\n}\n",
 			want: `bulkd.hcl:2:14: Unknown encoding: tenant "a": encoding "ebcdic" is not one of utf-8, windows-1252, iso-8859-1, utf-16`},
+		{name: "metrics opened and turned off", src: "metrics {\n  enabled = false\n  open    = true\n}\n",
+			want: "bulkd.hcl:3:13: Conflicting settings: metrics.open = true opens /metrics, which metrics.enabled = false turns off"},
+		{name: "metrics switch not a bool", src: "metrics {\n  open = \"yes please\"\n}\n",
+			want: "bulkd.hcl:2:11: Unsuitable value type"},
 		{name: "bad route pattern", src: "route \"contacts\" {\n  patterns = [\"../x*.csv\"]\n}\n",
 			want: `bulkd.hcl:2:14: Invalid pattern: route "contacts": pattern "../x*.csv" is not a file name pattern`},
 		{name: "missing file", file: "no/such/file.hcl", want: "Cannot read config"},
@@ -127,7 +153,7 @@ func TestConfig_Kinds(t *testing.T) {
 		name, src, want string
 	}{
 		{"unknown scope", "tenant \"a\" {\n  token {\n    secret_env = \"A\"\n    scopes = [\"root\"]\n  }\n}\n",
-			"bulkd.hcl:4:14: Unknown scope: tenant \"a\": scope \"root\" is not one of jobs:read, admin, agents:read"},
+			"bulkd.hcl:4:14: Unknown scope: tenant \"a\": scope \"root\" is not one of jobs:read, metrics:read, admin, agents:read"},
 		{"unknown kind", "route \"contact\" {\n  patterns = [\"c_*.csv\"]\n}\n",
 			"bulkd.hcl:1:7: Unknown kind: route \"contact\": the kinds are agents, contacts, schedule, assist, objects."},
 	} {

@@ -22,6 +22,7 @@ import (
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/dashboard"
 	"github.com/bulkd/bulkd/media"
+	"github.com/bulkd/bulkd/metrics"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/kinds"
 	"github.com/bulkd/bulkd/pipeline/objects"
@@ -42,6 +43,7 @@ type Daemon struct {
 
 	store   *store.Store
 	media   *media.Store
+	metrics *metrics.Metrics // nil with metrics.enabled = false
 	runner  *pipeline.Runner
 	watcher *watcher.Watcher
 	ln      net.Listener
@@ -90,7 +92,19 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if d.store, err = store.Open(StorePath(d.cfg)); err != nil {
 		return err
 	}
-	if d.media, err = media.Open(filepath.Join(d.cfg.DataDir, "media")); err != nil {
+	// The observers are set only with metrics on: a nil *Metrics in an
+	// interface would not be nil.
+	var (
+		jobsObs    pipeline.Observer
+		watcherObs watcher.Observer
+		mediaOpts  []media.Option
+	)
+	if d.cfg.MetricsEnabled() {
+		d.metrics = metrics.New(metrics.Config{Kinds: d.kinds.Names(), Waiting: d.waiting, Store: d.storeStats}, d.log.Named("metrics"))
+		jobsObs, watcherObs = d.metrics, d.metrics
+		mediaOpts = append(mediaOpts, media.WithObserver(d.metrics))
+	}
+	if d.media, err = media.Open(filepath.Join(d.cfg.DataDir, "media"), mediaOpts...); err != nil {
 		return err
 	}
 	importers, err := d.kinds.Build(pipeline.Deps{Store: d.store, Media: d.media, Tenant: d.cfg.Settings})
@@ -108,6 +122,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		Zip: pipeline.ZipLimits{
 			MaxBytes: d.cfg.Limits.ZipMaxBytes, MaxEntries: d.cfg.Limits.ZipMaxEntries, MaxRatio: d.cfg.Limits.ZipMaxRatio,
 		},
+		Observer: jobsObs,
 	}, d.store, importers, d.log.Named("pipeline"))
 	if err := d.runner.Open(ctx); err != nil {
 		return err
@@ -128,14 +143,19 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			kind, _ := d.kinds.Match(name)
 			return d.kinds.Rank(kind)
 		},
-		Take:    d.take,
-		Explain: d.kinds.Explain,
+		Take:     d.take,
+		Explain:  d.kinds.Explain,
+		Observer: watcherObs,
 	}, d.log.Named("watcher"))
 	if err := d.watcher.Open(ctx); err != nil {
 		return err
 	}
 	if d.ln, err = net.Listen("tcp", d.cfg.HTTP.Listen); err != nil {
 		return fmt.Errorf("listen on %s: %w", d.cfg.HTTP.Listen, err)
+	}
+	var metricsHandler http.Handler
+	if d.metrics != nil {
+		metricsHandler = d.metrics.Handler()
 	}
 	srv, err := api.NewServer(api.Deps{
 		Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
@@ -153,6 +173,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			MaxPartBytes: d.cfg.Limits.UploadMaxFileBytes, MaxBodyBytes: d.cfg.Limits.UploadMaxBytes,
 			MaxParts: d.cfg.Limits.UploadMaxParts, MinBodyRate: d.cfg.Limits.MinBodyRate, BodyGrace: d.cfg.Limits.BodyGraceDur,
 		},
+		Metrics: metricsHandler, MetricsOpen: d.cfg.MetricsOpen(),
 	}, d.log.Named("api"))
 	if err != nil {
 		return err
@@ -161,8 +182,15 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	// The dashboard sends every path it does not serve (/metrics among
+	// them) to the API; the requests of both are counted here, by the
+	// route that took them.
+	handler := dash.Handler()
+	if d.metrics != nil {
+		handler = d.metrics.Instrument(handler)
+	}
 	d.http = &http.Server{
-		Handler:           dash.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -326,6 +354,32 @@ func (d *Daemon) tenants() []string {
 		}
 	}
 	return names
+}
+
+// waiting counts the files waiting in each tenant folder, for
+// bulkd_files_waiting: every tenant bulkd knows (0 when none wait), the
+// files the watcher lists but near misses, which wait for nothing.
+func (d *Daemon) waiting() map[string]int {
+	out := map[string]int{}
+	for _, t := range d.tenants() {
+		n := 0
+		for _, f := range d.watcher.Files(t) {
+			if f.State != watcher.StateNotAnImport {
+				n++
+			}
+		}
+		out[t] = n
+	}
+	return out
+}
+
+// storeStats reads the store's stats for the bulkd_store_ metrics.
+func (d *Daemon) storeStats() (metrics.StoreStats, error) {
+	s, err := d.store.Stats()
+	return metrics.StoreStats{
+		Size: s.Size, FreeBytes: s.FreeBytes, ReadTx: s.ReadTx, WriteTx: s.WriteTx, OpenReadTx: s.OpenReadTx,
+		PageWrites: s.PageWrites, WriteSeconds: s.WriteTime.Seconds(),
+	}, err
 }
 
 // objectTypes are the configuration object types the dashboard offers,

@@ -345,6 +345,9 @@ func (b *blockingAgents) ApplyAgents(ctx context.Context, jobID uint64, tenant s
 	return b.AgentStore.ApplyAgents(ctx, jobID, tenant, ch, p, words)
 }
 
+// TestDaemon_KillMidJobLosesAndDoublesNothing: a job stopped dead after two
+// batches resumes from its checkpoint: every row once, and the metrics
+// count it once, when it ends.
 func TestDaemon_KillMidJobLosesAndDoublesNothing(t *testing.T) {
 	data := t.TempDir()
 	tenantDir := filepath.Join(data, "gis", "acme")
@@ -390,6 +393,12 @@ func TestDaemon_KillMidJobLosesAndDoublesNothing(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("a%d@acme.com", i), a.Email)
 	}
 	assert.FileExists(t, filepath.Join(tenantDir, "archives", today(), "AGENTS.big.csv"))
+
+	// The metrics count the resumed job once, with all its rows.
+	m := h.scrape("")
+	assert.Equal(t, 1.0, m.must(t, "bulkd_jobs_total", "kind", "agents", "state", "succeeded"))
+	assert.Equal(t, float64(rows), m.must(t, "bulkd_rows_total", "kind", "agents", "outcome", "imported"), "the rows before the stop too")
+	assert.Equal(t, 1.0, m.must(t, "bulkd_job_duration_seconds", "kind", "agents"))
 }
 
 func TestDaemon_KillBetweenClaimAndRename(t *testing.T) {

@@ -77,19 +77,40 @@ type Blob struct {
 // Store is the media store rooted at a folder.
 type Store struct {
 	dir  string
+	obs  Observer
 	bufs sync.Pool // read buffers: a job may store thousands of recordings at once
 
 	mu     sync.Mutex
-	dirty  map[string]bool // shard folders with new names not yet synced
-	syncMu sync.Mutex      // held through a Sync, so a Sync never returns early
+	dirty  map[string]bool          // shard folders with new names not yet synced
+	busy   map[string]chan struct{} // blobs being linked in, closed when done
+	syncMu sync.Mutex               // held through a Sync, so a Sync never returns early
 }
 
+// Observer is told what the store stores, for metrics. Its method is
+// called from the goroutines that call Ingest and must return quickly.
+type Observer interface {
+	// Stored is called once Ingest has put a new blob of n bytes in the
+	// store; a recording whose bytes are there already (a dedup hit) is
+	// not told of.
+	Stored(n int64)
+}
+
+// Option sets up a Store at Open.
+type Option func(*Store)
+
+// WithObserver has the store tell o of each new blob.
+func WithObserver(o Observer) Option { return func(s *Store) { s.obs = o } }
+
 // Open returns the store at dir, creating it.
-func Open(dir string) (*Store, error) {
+func Open(dir string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open media store: %w", err)
 	}
-	return &Store{dir: dir, dirty: map[string]bool{}}, nil
+	s := &Store{dir: dir, dirty: map[string]bool{}, busy: map[string]chan struct{}{}}
+	for _, o := range opts {
+		o(s)
+	}
+	return s, nil
 }
 
 // Path returns where the blob with this digest lives.
@@ -151,7 +172,11 @@ func (s *Store) Ingest(path, name string) (Blob, error) {
 		return Blob{}, fmt.Errorf("sync %s: %w", name, err)
 	}
 	b := Blob{SHA256: hex.EncodeToString(h.Sum(nil)), Size: int64(n) + rest}
-	return b, s.link(path, b.SHA256, file, fi, buf)
+	stored, err := s.link(path, b.SHA256, file, fi, buf)
+	if err == nil && stored && s.obs != nil {
+		s.obs.Stored(b.Size)
+	}
+	return b, err
 }
 
 // copyChecked copies file from its start to dst crash-safely and fails
@@ -190,16 +215,21 @@ func matches(m *mimetype.MIME, want []string) bool {
 // does not follow a symbolic link but links the link itself, and path may
 // have been replaced since it was opened. Otherwise (another file system,
 // no hard links, or path replaced) it copies the bytes from the open file,
-// checking them against sha. A regular blob already there is kept; anything
-// else there (a link an older bulkd stored) is replaced.
-func (s *Store) link(path, sha string, file *os.File, fi os.FileInfo, buf []byte) error {
+// checking them against sha. A regular blob already there is kept (stored
+// is false); anything else there (a link an older bulkd stored) is
+// replaced.
+func (s *Store) link(path, sha string, file *os.File, fi os.FileInfo, buf []byte) (stored bool, err error) {
+	// One Ingest at a time puts a blob in: two recordings with the same
+	// bytes stored at once (a job's call1.wav and call2.wav) are stored,
+	// and told to the Observer, once.
+	defer s.claim(sha)()
 	dst := s.Path(sha)
 	if got, err := os.Lstat(dst); err == nil && got.Mode().IsRegular() {
-		return nil
+		return false, nil
 	}
 	dir := filepath.Dir(dst)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("media store: %w", err)
+		return false, fmt.Errorf("media store: %w", err)
 	}
 	tmp := filepath.Join(dir, fmt.Sprintf(".link-%s-%x", sha, rand.Uint64()))
 	linked := false
@@ -207,7 +237,7 @@ func (s *Store) link(path, sha string, file *os.File, fi os.FileInfo, buf []byte
 		if got, err := os.Lstat(tmp); err == nil && got.Mode().IsRegular() && os.SameFile(got, fi) {
 			if err := os.Rename(tmp, dst); err != nil {
 				_ = os.Remove(tmp)
-				return fmt.Errorf("media store: %w", err)
+				return false, fmt.Errorf("media store: %w", err)
 			}
 			linked = true
 		}
@@ -216,12 +246,12 @@ func (s *Store) link(path, sha string, file *os.File, fi os.FileInfo, buf []byte
 		// both names, and tmp must not stay; when the link was refused,
 		// it must not stay either.
 		if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("media store: %w", err)
+			return false, fmt.Errorf("media store: %w", err)
 		}
 	}
 	if !linked {
 		if err := copyChecked(file, dst, sha, buf); err != nil {
-			return fmt.Errorf("media store: %w", err)
+			return false, fmt.Errorf("media store: %w", err)
 		}
 	}
 	// The new name must survive a crash as surely as the bytes: Sync syncs
@@ -229,7 +259,31 @@ func (s *Store) link(path, sha string, file *os.File, fi os.FileInfo, buf []byte
 	s.mu.Lock()
 	s.dirty[filepath.Dir(dst)] = true
 	s.mu.Unlock()
-	return nil
+	return true, nil
+}
+
+// claim waits until no other Ingest is linking in the blob sha, and
+// returns the func that lets the next one go.
+func (s *Store) claim(sha string) (release func()) {
+	s.mu.Lock()
+	for {
+		ch, ok := s.busy[sha]
+		if !ok {
+			break
+		}
+		s.mu.Unlock()
+		<-ch
+		s.mu.Lock()
+	}
+	ch := make(chan struct{})
+	s.busy[sha] = ch
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		delete(s.busy, sha)
+		s.mu.Unlock()
+		close(ch)
+	}
 }
 
 // Sync makes the names of every blob Ingest has returned durable. Many

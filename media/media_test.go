@@ -1,8 +1,10 @@
 package media_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/bulkd/bulkd"
@@ -90,4 +92,58 @@ func TestStore_Sync(t *testing.T) {
 	require.NoError(t, s.Sync())
 	require.NoError(t, os.RemoveAll(shard))
 	require.NoError(t, s.Sync(), "a synced folder is not synced again")
+}
+
+// storedBytes is a media.Observer adding up what it is told.
+type storedBytes struct {
+	mu       sync.Mutex
+	n, calls int64
+}
+
+func (s *storedBytes) Stored(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n += n
+	s.calls++
+}
+
+func TestStore_ObserverNewBytesOnly(t *testing.T) {
+	obs := &storedBytes{}
+	s, err := media.Open(filepath.Join(t.TempDir(), "media"), media.WithObserver(obs))
+	require.NoError(t, err)
+	b, err := s.Ingest(fixture(t, "call1.wav", "call1.wav"), "call1.wav")
+	require.NoError(t, err)
+	assert.Equal(t, [2]int64{b.Size, 1}, [2]int64{obs.n, obs.calls}, "a new blob's bytes")
+	_, err = s.Ingest(fixture(t, "call1.wav", "again.wav"), "again.wav")
+	require.NoError(t, err)
+	assert.Equal(t, [2]int64{b.Size, 1}, [2]int64{obs.n, obs.calls}, "the same bytes again are a dedup hit, not counted")
+	_, err = s.Ingest(fixture(t, "call1.wav", "call1.spx"), "call1.spx")
+	require.Error(t, err)
+	assert.Equal(t, int64(1), obs.calls, "a refused recording stores nothing")
+}
+
+// TestStore_ObserverConcurrentCopies: the same bytes ingested under several
+// names at once (a job's recordings, stored in parallel) are one new blob.
+func TestStore_ObserverConcurrentCopies(t *testing.T) {
+	obs := &storedBytes{}
+	s, err := media.Open(filepath.Join(t.TempDir(), "media"), media.WithObserver(obs))
+	require.NoError(t, err)
+	const copies = 8
+	paths := make([]string, copies)
+	for i := range paths {
+		paths[i] = fixture(t, "call1.wav", fmt.Sprintf("call%d.wav", i))
+	}
+	var wg sync.WaitGroup
+	blobs := make([]media.Blob, copies)
+	errs := make([]error, copies)
+	for i, p := range paths {
+		wg.Go(func() { blobs[i], errs[i] = s.Ingest(p, filepath.Base(p)) })
+	}
+	wg.Wait()
+	for i := range copies {
+		require.NoError(t, errs[i])
+		assert.Equal(t, blobs[0], blobs[i])
+	}
+	assert.Equal(t, [2]int64{blobs[0].Size, 1}, [2]int64{obs.n, obs.calls})
+	require.NoError(t, s.Sync())
 }

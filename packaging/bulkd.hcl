@@ -40,9 +40,9 @@ limits {
 
 # Tenants are discovered as folders under watch.root; declaring one here
 # creates its folder at start-up.
-tenant "acme" {
-  # encoding = "windows-1252"   # CSV and JSON files not in UTF-8 (also iso-8859-1, utf-16)
-}
+# tenant "acme" {
+#   encoding = "windows-1252"   # CSV and JSON files not in UTF-8 (also iso-8859-1, utf-16)
+# }
 
 # Authentication (see the README): without an auth block or a token, bulkd
 # serves on loopback only and takes the tenant from X-Tenant.

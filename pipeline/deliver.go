@@ -48,8 +48,8 @@ func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
 	}
 	dir := filepath.Dir(j.Delivered[0])
 	if err := r.deliveryDir(j, dir); err != nil {
-		r.log.Error("not delivering job through a link; its files stay in the work folder",
-			"job", j.ID, "tenant", j.Tenant, "work", work, "error", err)
+		r.jobLog(j).Error("not delivering job through a link; its files stay in the work folder",
+			"work", work, "error", err)
 		return err
 	}
 	if report := j.Delivered[len(j.Files)]; report != "" {

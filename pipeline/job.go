@@ -58,7 +58,7 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 	state, msg, err := r.importJob(ctx, j)
 	if err != nil {
 		if ctx.Err() != nil {
-			r.log.Info("job interrupted; it resumes at the next start", "job", id)
+			r.jobLog(j).Info("job interrupted; it resumes at the next start")
 			return ctx.Err()
 		}
 		if fsx.Transient(err) {
@@ -69,8 +69,7 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 	if j, err = r.finish(ctx, id, state, msg); err != nil {
 		return err
 	}
-	r.log.Info("job done", "job", id, "tenant", j.Tenant, "file", j.File, "state", j.State,
-		"rows_total", j.RowsTotal, "rows_failed", j.RowsFailed)
+	r.jobLog(j).Info("job done", "state", j.State, "rows_total", j.RowsTotal, "rows_failed", j.RowsFailed)
 	return r.complete(ctx, j)
 }
 
@@ -83,7 +82,7 @@ func (r *Runner) complete(ctx context.Context, j *bulkd.Job) error {
 		if j, err = r.jobs.DiscardRecords(ctx, j.ID); err != nil {
 			return err
 		}
-		r.log.Info("failed job's records removed", "job", j.ID, "rows", j.RowsDone-j.RowsFailed)
+		r.jobLog(j).Info("failed job's records removed", "rows", j.RowsDone-j.RowsFailed)
 	}
 	return r.deliver(ctx, j)
 }
@@ -93,7 +92,7 @@ var errNotQueued = errors.New("job is no longer queued")
 // Cancel cancels a job that is still queued; a job already started or
 // finished is a conflict.
 func (r *Runner) Cancel(ctx context.Context, id uint64, by string) (*bulkd.Job, error) {
-	return r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
+	j, err := r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
 		if j.State != bulkd.StateQueued {
 			return bulkd.Errorf(bulkd.ECONFLICT, "job %d is %s: only a queued import can be canceled", j.ID, j.State)
 		}
@@ -101,6 +100,11 @@ func (r *Runner) Cancel(ctx context.Context, id uint64, by string) (*bulkd.Job, 
 		j.State, j.FinishedAt, j.Error = bulkd.StateCanceled, &now, fmt.Sprintf("%s: canceled by %s before it started", j.File, by)
 		return nil
 	})
+	if err == nil {
+		r.jobLog(j).Info("job canceled", "by", by)
+		r.final(j)
+	}
+	return j, err
 }
 
 // importJob runs the importer and returns the job's final state and error
@@ -172,12 +176,15 @@ func stillWritten(j *bulkd.Job, dir string) string {
 		"create <name>.done after the file is written", j.File, j.Stamp.Size, fi.Size())
 }
 
-// finish commits a job's final state and returns the job. The message is
-// cut to bulkd.MaxMessage bytes, so that no input can make a job record,
-// or every job listing after it, large.
+// finish commits a job's final state and returns the job, telling the
+// Observer when the job was not final before. The message is cut to
+// bulkd.MaxMessage bytes, so that no input can make a job record, or every
+// job listing after it, large.
 func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, msg string) (*bulkd.Job, error) {
 	msg = bulkd.Truncate(msg, bulkd.MaxMessage)
-	return r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
+	wasFinal := false
+	j, err := r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
+		wasFinal = j.State.Final()
 		now := r.now().UTC()
 		j.State, j.Error, j.FinishedAt = state, msg, &now
 		j.Waiting = nil // a stop while it waited (then a resume) can leave one behind
@@ -186,6 +193,10 @@ func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, ms
 		}
 		return nil
 	})
+	if err == nil && !wasFinal {
+		r.final(j)
+	}
+	return j, err
 }
 
 // pause records that job id stopped on err and resumes by itself. A job

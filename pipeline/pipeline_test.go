@@ -235,3 +235,97 @@ func TestKinds_Rank(t *testing.T) {
 	assert.Less(t, k.Rank(bulkd.KindAgents), k.Rank(bulkd.KindContacts), "contacts name agents")
 	assert.Equal(t, k.Rank(bulkd.KindContacts), k.Rank(bulkd.KindAssist))
 }
+
+// finals is a pipeline.Observer recording the jobs it is told of.
+type finals struct {
+	mu   sync.Mutex
+	jobs []bulkd.Job
+}
+
+func (f *finals) JobFinal(j *bulkd.Job) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.jobs = append(f.jobs, *j)
+}
+
+func (f *finals) states() map[uint64]bulkd.JobState {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := map[uint64]bulkd.JobState{}
+	for _, j := range f.jobs {
+		if _, twice := out[j.ID]; twice {
+			out[j.ID] = "told twice"
+			continue
+		}
+		out[j.ID] = j.State
+	}
+	return out
+}
+
+// gateImporter holds its first import until released.
+type gateImporter struct {
+	started, release chan struct{}
+	once             sync.Once
+}
+
+func (g *gateImporter) Kind() bulkd.Kind { return bulkd.KindAgents }
+
+func (g *gateImporter) Import(ctx context.Context, run *pipeline.Run) error {
+	first := false
+	g.once.Do(func() { first = true })
+	if first {
+		close(g.started)
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return run.Begin(ctx, []string{"Email"}, 0)
+}
+
+// TestRunner_Observer: the Observer is told once of each job that becomes
+// final, whichever way (imported, canceled, a failed claim), with the job
+// as stored; a runner opened on jobs final already tells of none.
+func TestRunner_Observer(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulkd.db")
+	st, err := store.Open(path)
+	require.NoError(t, err)
+	work, origin := filepath.Join(t.TempDir(), "work"), t.TempDir()
+	obs := &finals{}
+	gate := &gateImporter{started: make(chan struct{}), release: make(chan struct{})}
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: work, Observer: obs}, st, []pipeline.Importer{gate}, hclog.NewNullLogger())
+	require.NoError(t, r.Open(ctx))
+
+	claim := func(name string) *bulkd.Job {
+		require.NoError(t, os.WriteFile(filepath.Join(origin, name), []byte("Email\n"), 0o644))
+		j, err := r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindAgents, Source: bulkd.SourceAPI, Origin: origin, Files: []string{name}})
+		require.NoError(t, err)
+		return j
+	}
+	_, err = r.Claim(ctx, pipeline.Claim{Tenant: "acme", Kind: bulkd.KindAgents, Source: bulkd.SourceFolder, Origin: origin, Files: []string{"AGENTS.gone.csv"}})
+	require.Error(t, err)
+	first := claim("AGENTS.first.csv")
+	<-gate.started
+	second := claim("AGENTS.second.csv") // queued behind the first on its lane
+	_, err = r.Cancel(ctx, second.ID, "ann")
+	require.NoError(t, err)
+	close(gate.release)
+	for _, id := range []uint64{first.ID, second.ID} {
+		_, err := r.Wait(ctx, id)
+		require.NoError(t, err)
+	}
+	require.NoError(t, r.Close())
+	assert.Equal(t, map[uint64]bulkd.JobState{1: bulkd.StateFailed, first.ID: bulkd.StateSucceeded, second.ID: bulkd.StateCanceled}, obs.states())
+	for _, j := range obs.jobs {
+		assert.NotNil(t, j.FinishedAt, "told of as stored: %d", j.ID)
+	}
+
+	again := &finals{}
+	r = pipeline.NewRunner(pipeline.Config{WorkDir: work, Observer: again}, st, []pipeline.Importer{gate}, hclog.NewNullLogger())
+	require.NoError(t, r.Open(ctx))
+	require.NoError(t, r.Close())
+	require.NoError(t, st.Close())
+	assert.Empty(t, again.states(), "jobs final before Open are not told of again")
+}

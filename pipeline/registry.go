@@ -2,7 +2,9 @@ package pipeline
 
 import (
 	"cmp"
+	"encoding/csv"
 	"fmt"
+	"io"
 	"path"
 	"slices"
 	"strings"
@@ -45,6 +47,43 @@ type Spec struct {
 	// queuing a job that is bound to fail. Folder drops are not checked
 	// there: their job fails with the same message.
 	Check func(path string, params map[string]string) error
+	// Template writes the kind's blank template to w: the header row of
+	// every column, in an order and combination the kind's own header
+	// check accepts. of names which template of a kind whose files hold
+	// one of several shapes (objects: a type's slug or name); it is "" for
+	// the others. An of the kind has no template for is an EINVALID
+	// error that lists the ones it has.
+	Template func(w io.Writer, of string) error
+	// Unresolved, if set, reports whether a row failure's message says
+	// only that the row names a record the tenant lacks (an agent, an
+	// object), in the kind's own words. bulkd validate, which checks a
+	// file offline against an empty tenant, marks such failures as not
+	// checked rather than as the file's fault.
+	Unresolved func(message string) bool
+}
+
+// WriteHeader writes a template of one header row to w, as CSV.
+func WriteHeader(w io.Writer, header []string) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return fmt.Errorf("write template: %w", err)
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write template: %w", err)
+	}
+	return nil
+}
+
+// OneTemplate is a Template for a kind whose files have one shape: header,
+// and no of.
+func OneTemplate(kind bulkd.Kind, header []string) func(io.Writer, string) error {
+	return func(w io.Writer, of string) error {
+		if of != "" {
+			return bulkd.Errorf(bulkd.EINVALID, "%s has one template: there is no %q of it", kind, of)
+		}
+		return WriteHeader(w, header)
+	}
 }
 
 // Deps are what importers are built from. Store is the store, which each

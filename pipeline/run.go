@@ -12,6 +12,7 @@ import (
 	"github.com/bulkd/bulkd/internal/fsx"
 
 	"github.com/bulkd/bulkd"
+	"github.com/hashicorp/go-hclog"
 )
 
 // Importer imports the files of one kind.
@@ -35,6 +36,9 @@ type Run struct {
 	jobs   bulkd.JobStore
 	runner *Runner
 }
+
+// log returns the runner's logger with the job's keys (Runner.jobLog).
+func (r *Run) log() hclog.Logger { return r.runner.jobLog(r.Job) }
 
 // Path returns the path of the job's main file.
 func (r *Run) Path() string { return filepath.Join(r.Dir, r.Job.File) }
@@ -132,7 +136,7 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 			// Say what the job waits for, and let the tenant's next file of
 			// this kind go ahead meanwhile: it need not wait for these.
 			waiting = true
-			r.runner.log.Info("job waits for recordings", "job", r.Job.ID, "tenant", r.Job.Tenant, "file", r.Job.File,
+			r.log().Info("job waits for recordings",
 				"missing", len(missing), "first", missing[0], "until", deadline.Format(time.RFC3339))
 			r.setWaiting(ctx, missing, deadline)
 			defer r.runner.yieldLane(r.Job.ID)()
@@ -142,8 +146,7 @@ func (r *Run) Gather(ctx context.Context, names []string) (map[string]bool, erro
 		if len(missing) == 0 || !r.runner.now().Before(deadline) {
 			for _, n := range missing {
 				if fi, err := os.Lstat(filepath.Join(r.Job.Origin, n)); err == nil && !fi.Mode().IsRegular() && !fsx.IsRealDir(fi.Mode()) {
-					r.runner.log.Warn("recording not taken: not followed", "job", r.Job.ID,
-						"file", n, "reason", fsx.Describe(fi.Mode()))
+					r.log().Warn("recording not taken: not followed", "recording", n, "reason", fsx.Describe(fi.Mode()))
 				}
 			}
 			return present, nil
@@ -169,7 +172,7 @@ func (r *Run) setWaiting(ctx context.Context, missing []string, until time.Time)
 		w = &bulkd.Waiting{Recordings: slices.Clone(missing[:min(len(missing), maxWaitingNames)]), Missing: len(missing), Until: until.UTC()}
 	}
 	if _, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error { j.Waiting = w; return nil }); err != nil && ctx.Err() == nil {
-		r.runner.log.Warn("cannot record the recordings a job waits for", "job", r.Job.ID, "error", err)
+		r.log().Warn("cannot record the recordings a job waits for", "error", err)
 	}
 }
 
@@ -289,7 +292,7 @@ func (r *Run) take(ctx context.Context, names []string) ([]string, error) {
 	for _, n := range names {
 		err := fsx.MoveRegular(filepath.Join(j.Origin, n), filepath.Join(r.Dir, n))
 		if errors.Is(err, fsx.ErrNotRegular) {
-			r.runner.log.Warn("recording not taken", "job", j.ID, "file", n, "error", err)
+			r.log().Warn("recording not taken", "recording", n, "error", err)
 			continue
 		}
 		if err != nil {

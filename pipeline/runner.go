@@ -55,6 +55,18 @@ type Config struct {
 	// Encoding returns a tenant's text encoding ("" or utf-8: UTF-8), which
 	// Claim records as the job's "encoding" parameter.
 	Encoding func(tenant string) string
+	// Observer, if set, is told of each job that ends (for metrics).
+	Observer Observer
+}
+
+// Observer is told what the runner does, for metrics. Its methods are
+// called from the runner's goroutines and must return quickly.
+type Observer interface {
+	// JobFinal is called once for each job that becomes final in this
+	// process, just after its final state is committed, with the job as
+	// stored: a job resumed at Open is told of when it ends; one already
+	// final at Open (only its delivery left) is not told of again.
+	JobFinal(j *bulkd.Job)
 }
 
 // Runner runs jobs. Open before use, Close when done.
@@ -83,6 +95,7 @@ type Runner struct {
 type pending struct {
 	tenant string
 	kind   bulkd.Kind
+	log    hclog.Logger  // the runner's, with the job's keys (jobLog)
 	done   chan struct{} // closed once the job is final and delivered
 }
 
@@ -108,6 +121,36 @@ func NewRunner(cfg Config, jobs bulkd.JobStore, importers []Importer, logger hcl
 	return r
 }
 
+// jobLog returns the runner's logger with the keys every line about a job
+// carries: "job" (its id), "tenant", "kind" and "file" (the main file's
+// name). A line that names another file (a recording) says so under
+// another key.
+func (r *Runner) jobLog(j *bulkd.Job) hclog.Logger {
+	return r.log.With("job", j.ID, "tenant", j.Tenant, "kind", j.Kind, "file", j.File)
+}
+
+// activeLog is jobLog for a job known by its id: from what submit kept,
+// else as stored.
+func (r *Runner) activeLog(id uint64) hclog.Logger {
+	r.mu.Lock()
+	p := r.active[id]
+	r.mu.Unlock()
+	if p != nil {
+		return p.log
+	}
+	if j, err := r.jobs.Job(r.ctx, id); err == nil {
+		return r.jobLog(j)
+	}
+	return r.log.With("job", id)
+}
+
+// final tells the Observer that j has become final.
+func (r *Runner) final(j *bulkd.Job) {
+	if r.cfg.Observer != nil {
+		r.cfg.Observer.JobFinal(j)
+	}
+}
+
 // Handles reports whether the runner has an importer for kind.
 func (r *Runner) Handles(kind bulkd.Kind) bool { _, ok := r.importers[kind]; return ok }
 
@@ -125,13 +168,13 @@ func (r *Runner) Open(ctx context.Context) error {
 	for i := len(jobs) - 1; i >= 0; i-- { // oldest first, as they were claimed
 		j := jobs[i]
 		if err := r.move(j); err != nil {
-			r.log.Error("job lost its files", "job", j.ID, "error", err)
+			r.jobLog(j).Error("job lost its files", "error", err)
 			if _, err := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); err != nil {
 				return err
 			}
 			continue
 		}
-		r.log.Info("resuming job", "job", j.ID, "tenant", j.Tenant, "file", j.File, "rows_done", j.RowsDone)
+		r.jobLog(j).Info("resuming job", "state", j.State, "rows_done", j.RowsDone)
 		r.submit(j)
 	}
 	entries, err := os.ReadDir(r.cfg.WorkDir)
@@ -161,7 +204,7 @@ func (r *Runner) Open(ctx context.Context) error {
 		if j.State.Final() {
 			if err := r.complete(ctx, j); err != nil {
 				// Retried with backoff like any job stopped by an error.
-				r.log.Warn("cannot deliver job yet; retrying", "job", id, "error", err)
+				r.jobLog(j).Warn("cannot deliver job yet; retrying", "error", err)
 				r.submit(j)
 			}
 		}
@@ -252,13 +295,13 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 		// job so it is not resumed, drop its (empty) work folder so it is
 		// not delivered, and leave the file for the next scan.
 		if _, ferr := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); ferr != nil {
-			r.log.Error("cannot record failed claim", "job", j.ID, "error", ferr)
+			r.jobLog(j).Error("cannot record failed claim", "error", ferr)
 		} else if rerr := os.Remove(r.workDir(j.ID)); rerr != nil && !os.IsNotExist(rerr) {
-			r.log.Error("cannot remove work folder of failed claim", "job", j.ID, "error", rerr)
+			r.jobLog(j).Error("cannot remove work folder of failed claim", "error", rerr)
 		}
 		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
 	}
-	r.log.Info("claimed", "job", j.ID, "tenant", j.Tenant, "kind", j.Kind, "file", j.File)
+	r.jobLog(j).Info("claimed", "source", j.Source)
 	r.submit(j)
 	return j, nil
 }
@@ -394,7 +437,7 @@ func (r *Runner) submit(j *bulkd.Job) {
 	key := laneKey(j.Tenant, j.Kind)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.active[j.ID] = &pending{tenant: j.Tenant, kind: j.Kind, done: make(chan struct{})}
+	r.active[j.ID] = &pending{tenant: j.Tenant, kind: j.Kind, log: r.jobLog(j), done: make(chan struct{})}
 	l := r.lanes[key]
 	if l == nil {
 		l = &lane{}
@@ -471,6 +514,7 @@ const (
 // it; its parallelism slot is free while it waits.
 func (r *Runner) runToEnd(id uint64) {
 	defer r.done(id) // final and delivered, or the runner is closing: waiters see it as stored
+	log := r.activeLog(id)
 	wait, failing := retryMin, false
 	var last string
 	for {
@@ -486,19 +530,19 @@ func (r *Runner) runToEnd(id uint64) {
 		}
 		if err == nil {
 			if failing {
-				r.log.Info("job resumed and finished", "job", id)
+				log.Info("job resumed and finished")
 			}
 			return
 		}
 		if kind := errorKind(err); kind != last {
-			r.log.Warn("job stopped by an error; retried with backoff", "job", id, "error", err, "retry_in", wait)
+			log.Warn("job stopped by an error; retried with backoff", "error", err, "retry_in", wait)
 			last = kind
 		} else {
-			r.log.Debug("job still paused", "job", id, "error", err, "retry_in", wait)
+			log.Debug("job still paused", "error", err, "retry_in", wait)
 		}
 		failing = true
 		if perr := r.pause(r.ctx, id, err); perr != nil && r.ctx.Err() == nil {
-			r.log.Debug("cannot record that the job is paused", "job", id, "error", perr)
+			log.Debug("cannot record that the job is paused", "error", perr)
 		}
 		select {
 		case <-time.After(wait):

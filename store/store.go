@@ -50,6 +50,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/bulkd/bulkd"
@@ -88,6 +90,9 @@ var buckets = [][]byte{
 type Store struct {
 	db  *bolt.DB
 	now func() time.Time
+	// writeTx counts the read-write transactions run (bbolt counts only
+	// the read ones).
+	writeTx atomic.Int64
 }
 
 // Open opens (creating if needed) the store at path. It fails fast when
@@ -149,7 +154,42 @@ func (s *Store) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	s.writeTx.Add(1)
 	return s.db.Update(fn)
+}
+
+// Stats are the store's size and bbolt's transaction counters since Open,
+// for metrics.
+type Stats struct {
+	// Size is the file's size in bytes (bbolt grows it in steps and never
+	// shrinks it; FreeBytes of it are free pages).
+	Size int64
+	// ReadTx and WriteTx are the read-only and read-write transactions
+	// begun; OpenReadTx the read-only ones open now.
+	ReadTx, WriteTx int64
+	OpenReadTx      int
+	// FreeBytes is what the free and pending pages hold.
+	FreeBytes int64
+	// PageWrites and WriteTime are the pages written to the file by
+	// commits, and the time those writes took.
+	PageWrites int64
+	WriteTime  time.Duration
+}
+
+// Stats reads the store's Stats: bbolt's DB.Stats and the file's size.
+func (s *Store) Stats() (Stats, error) {
+	st := s.db.Stats()
+	out := Stats{
+		ReadTx: int64(st.TxN), WriteTx: s.writeTx.Load(), OpenReadTx: st.OpenTxN,
+		FreeBytes:  int64(st.FreeAlloc),
+		PageWrites: st.TxStats.GetWrite(), WriteTime: st.TxStats.GetWriteTime(),
+	}
+	fi, err := os.Stat(s.db.Path())
+	if err != nil {
+		return out, fmt.Errorf("store stats: %w", err)
+	}
+	out.Size = fi.Size()
+	return out, nil
 }
 
 func (s *Store) view(ctx context.Context, fn func(*bolt.Tx) error) error {

@@ -149,3 +149,22 @@ func TestStore_DigestsAndPurge(t *testing.T) {
 		assert.NoError(t, err)
 	}
 }
+
+func TestStore_Stats(t *testing.T) {
+	s := MustOpenStore(t)
+	before, err := s.Stats()
+	require.NoError(t, err)
+	assert.Positive(t, before.Size, "the file's size")
+
+	j := mustJob(t, s, "acme", bulkd.KindAgents)
+	_, err = s.Job(context.Background(), j.ID)
+	require.NoError(t, err)
+
+	after, err := s.Stats()
+	require.NoError(t, err)
+	assert.Equal(t, before.WriteTx+1, after.WriteTx, "CreateJob is one read-write transaction")
+	assert.Greater(t, after.ReadTx, before.ReadTx, "Job reads in a read-only one")
+	assert.Zero(t, after.OpenReadTx)
+	assert.Greater(t, after.PageWrites, before.PageWrites, "the commit wrote pages")
+	assert.GreaterOrEqual(t, after.Size, before.Size)
+}

@@ -76,6 +76,18 @@ type Config struct {
 	// name looks like an import (nearMiss): such a file is listed by Files
 	// and logged once. Nil: files Match refuses are ignored silently.
 	Explain func(name string) (reason string, nearMiss bool)
+	// Observer, if set, is told of rescans and overflows (for metrics).
+	Observer Observer
+}
+
+// Observer is told what the watcher does, for metrics. Its methods are
+// called from the watcher's goroutine and must return quickly.
+type Observer interface {
+	// Rescan is called for each full scan after the one at Open: every
+	// Config.Rescan, and after an overflow.
+	Rescan()
+	// Overflow is called when fsnotify reports that it dropped events.
+	Overflow()
 }
 
 // The states of FileState. A file that is not listed is not the watcher's
@@ -267,12 +279,15 @@ func (w *Watcher) loop(ctx context.Context) {
 			}
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
 				w.log.Warn("fsnotify overflowed; rescanning")
-				w.scan()
+				if w.cfg.Observer != nil {
+					w.cfg.Observer.Overflow()
+				}
+				w.rescan()
 				continue
 			}
 			w.log.Error("fsnotify", "error", err)
 		case <-rescan.C:
-			w.scan()
+			w.rescan()
 		case <-poll.C:
 			w.settle(ctx)
 		}
@@ -300,6 +315,14 @@ func (w *Watcher) event(ev fsnotify.Event) {
 			w.consider(tenant, dir, strings.TrimSuffix(name, DoneSuffix))
 		}
 	}
+}
+
+// rescan is a scan after the first, told to the Observer.
+func (w *Watcher) rescan() {
+	if w.cfg.Observer != nil {
+		w.cfg.Observer.Rescan()
+	}
+	w.scan()
 }
 
 // scan walks every tenant folder, watching new ones.

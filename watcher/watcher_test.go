@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -200,4 +201,27 @@ func TestWatcher_FilesSettlingTogetherAreTakenInRankOrder(t *testing.T) {
 		names = append(names, c.name)
 	}
 	assert.Equal(t, []string{"AGENTS.b.csv", "AGENTS.z.csv", "CONTACT.0.csv", "CONTACT.a.csv"}, names)
+}
+
+// counter is a watcher.Observer counting what it is told.
+type counter struct{ rescans, overflows atomic.Int64 }
+
+func (c *counter) Rescan()   { c.rescans.Add(1) }
+func (c *counter) Overflow() { c.overflows.Add(1) }
+
+func TestWatcher_ObserverRescans(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "gis")
+	rec, obs := &recorder{out: t.TempDir()}, &counter{}
+	w := watcher.New(watcher.Config{
+		Root: root, Settle: time.Hour, Rescan: 200 * time.Millisecond,
+		ValidTenant: func(string) bool { return true },
+		Match:       func(string) bool { return false },
+		Take:        rec.take,
+		Observer:    obs,
+	}, hclog.NewNullLogger())
+	require.NoError(t, w.Open(context.Background()))
+	assert.Zero(t, obs.rescans.Load(), "the scan at Open is not a rescan")
+	waitFor(t, "rescans told to the observer", func() bool { return obs.rescans.Load() >= 2 })
+	require.NoError(t, w.Close())
+	assert.Zero(t, obs.overflows.Load())
 }

@@ -1,6 +1,9 @@
 // Command bulkd is the bulk-import daemon: `bulkd run` starts it, `bulkd
 // config check` validates a config file and `bulkd service …` manages it as
-// a system service. It is the only package that imports kardianos/service.
+// a system service. Its client commands serve operators and scripts:
+// `validate` checks files offline as the importer would, `template` prints
+// a kind's blank template, and `jobs` and `import` talk to a running bulkd
+// over HTTP. It is the only package that imports kardianos/service.
 package main
 
 import (
@@ -12,16 +15,23 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"time"
 )
 
 func main() {
 	m := NewMain(os.Stdout, os.Stderr)
 	if err := m.Run(context.Background(), os.Args[1:]); err != nil {
-		if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) && !errors.Is(err, errUsage) {
-			fmt.Fprintln(os.Stderr, "bulkd:", err)
-		}
-		os.Exit(exitCode(err))
+		os.Exit(m.exit(err))
 	}
+}
+
+// exit prints err, unless the command printed it already, and returns the
+// exit code it calls for.
+func (m *Main) exit(err error) int {
+	if !errors.Is(err, flag.ErrHelp) && !errors.Is(err, errReported) && !errors.Is(err, errUsage) {
+		fmt.Fprintln(m.stderr, "bulkd:", err)
+	}
+	return exitCode(err)
 }
 
 var (
@@ -49,10 +59,19 @@ func exitCode(err error) int {
 // Main is the command line.
 type Main struct {
 	stdout, stderr io.Writer
+	// getenv reads the environment (BULKD_URL, BULKD_TOKEN).
+	getenv func(string) string
+	// terminal reports whether w is a terminal, where progress is shown
+	// as bars rather than lines.
+	terminal func(w io.Writer) bool
+	// pollEvery is how often the client commands ask for a job's progress.
+	pollEvery time.Duration
 }
 
 // NewMain returns a Main writing to stdout and stderr.
-func NewMain(stdout, stderr io.Writer) *Main { return &Main{stdout: stdout, stderr: stderr} }
+func NewMain(stdout, stderr io.Writer) *Main {
+	return &Main{stdout: stdout, stderr: stderr, getenv: os.Getenv, terminal: isTerminal, pollEvery: 250 * time.Millisecond}
+}
 
 const usage = `Usage: bulkd <command> [flags]
 
@@ -61,8 +80,22 @@ Commands:
   config check --config FILE            check a config as run would, without starting
   service install|uninstall|start|stop|status [--config FILE]
                                         manage bulkd as a system service
+  validate FILE... [--kind K] [--tenant T] [--report PATH] [--server URL]
+                                        check files as the importer would, without
+                                        importing them; exit 1 when a row fails
+  template KIND [TYPE] [--out FILE]     write a kind's blank template (its header row)
+  jobs [--tenant T] [--state S] [--kind K] [--watch]
+                                        list a running bulkd's jobs; --watch follows
+                                        the unfinished ones to their end
+  import FILE... [--tenant T] [--kind K]
+                                        send files to a running bulkd through their
+                                        kind's door, and wait for the outcome
   version                               print the version
   help [command]                        print this, or a command's help
+
+jobs, import and validate --server reach bulkd at $BULKD_URL (default
+http://127.0.0.1:8765), with the token in $BULKD_TOKEN or the file
+--token-file names; the token is never taken from the command line.
 
 Run 'bulkd <command> --help' for a command's flags.
 `
@@ -79,6 +112,10 @@ func (m *Main) commands() map[string]command {
 		"config check": {func(_ context.Context, args []string) error { return m.configCheck(args) }, m.configCheckHelp},
 		"service":      {func(_ context.Context, args []string) error { return m.service(args) }, m.serviceHelp},
 		"version":      {func(context.Context, []string) error { m.version(); return nil }, versionHelp},
+		"validate":     {m.validate, m.validateHelp},
+		"template":     {func(_ context.Context, args []string) error { return m.template(args) }, m.templateHelp},
+		"jobs":         {m.jobs, m.jobsHelp},
+		"import":       {m.importFiles, m.importHelp},
 	}
 }
 
@@ -159,6 +196,26 @@ func (m *Main) badFlags(name string, err error) error {
 	return errUsage
 }
 
+// parseArgs parses args with fs, flags and operands in any order (`bulkd
+// validate FILE --kind agents`), as the flag package does not: it returns
+// the operands. Everything after "--" is an operand.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var operands []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return operands, nil
+		}
+		if at := len(args) - len(rest); at > 0 && args[at-1] == "--" {
+			return append(operands, rest...), nil
+		}
+		operands, args = append(operands, rest[0]), rest[1:]
+	}
+}
+
 // printHelp writes a verb's help text and its flags' defaults to w.
 func printHelp(w io.Writer, text string, fs *flag.FlagSet) {
 	fmt.Fprint(w, text)
@@ -175,18 +232,27 @@ func (m *Main) serviceHelp(w io.Writer) {
 
 Manages bulkd as a system service (systemd, or a Windows service). The
 installed service runs 'bulkd run --config <absolute path of FILE>', or
-without --config 'bulkd run --workdir <this folder>'. install checks the
-config first; status prints the service's state.
+without --config 'bulkd run --workdir <this folder>' (on Windows, with
+%ProgramData%\bulkd\bulkd.hcl, written from the sample when absent; the
+log goes to the Event Log). install checks the config first; status prints
+the service's state. Installed from the deb or rpm, the package's systemd
+unit is the service: use systemctl.
 `, fs)
 }
 
 func versionHelp(w io.Writer) {
 	fmt.Fprint(w, `Usage: bulkd version
 
-Prints the module version, the commit and its time (from the build's VCS
-stamp; "commit unknown" when built with -buildvcs=false) and the Go version.
+Prints the version (the package's, when built by go run ./packaging/build;
+else the module's), the commit and its time (from the build's VCS stamp;
+"commit unknown" when built with -buildvcs=false) and the Go version.
 `)
 }
+
+// packageVersion is the version of the package bulkd was built for, set by
+// the packaging command (-ldflags "-X main.packageVersion=…"); "" for a
+// plain build, whose version comes from the build info.
+var packageVersion = ""
 
 // version prints the build's version line.
 func (m *Main) version() {
@@ -205,6 +271,9 @@ func versionLine(bi *debug.BuildInfo) string {
 		return "bulkd (devel) (commit unknown, no build info)"
 	}
 	v := bi.Main.Version
+	if packageVersion != "" {
+		v = packageVersion
+	}
 	if v == "" {
 		v = "(devel)"
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"regexp"
@@ -108,6 +109,12 @@ func TestMain_Help(t *testing.T) {
 		{"service", []string{"service", "--help"}, []string{"Usage: bulkd service install|uninstall|start|stop|status", "  -config FILE\n"}},
 		{"service install", []string{"service", "install", "--help"}, []string{"Usage: bulkd service"}},
 		{"version", []string{"version", "--help"}, []string{"Usage: bulkd version"}},
+		{"the client verbs listed", []string{"--help"}, []string{"\n  validate FILE... [--kind K]", "\n  template KIND [TYPE]", "\n  jobs [--tenant T]", "\n  import FILE... [--tenant T]", "$BULKD_URL", "$BULKD_TOKEN"}},
+		{"validate", []string{"validate", "--help"}, []string{"Usage: bulkd validate FILE...", "[not checked offline]", "Exit status: 0 when", "  -server URL\n", "  -report PATH\n", "  -token-file PATH\n"}},
+		{"validate -h after a file", []string{"validate", "AGENTS.x.csv", "-h"}, []string{"Usage: bulkd validate"}},
+		{"template", []string{"template", "--help"}, []string{"Usage: bulkd template KIND [TYPE]", "agents, contacts, schedule, assist, objects", "  -out FILE\n"}},
+		{"jobs", []string{"jobs", "--help"}, []string{"Usage: bulkd jobs", "  -watch\n", "  -state STATE\n", "$BULKD_TOKEN"}},
+		{"help import", []string{"help", "import"}, []string{"Usage: bulkd import FILE...", "POST /bulk-imports/users", "  -time-zone ZONE\n", "  -token-file PATH\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -133,6 +140,9 @@ func TestMain_CommandLineErrors(t *testing.T) {
 		{"unknown config verb", []string{"config", "frob"}, "bulkd: unknown command \"config frob\"\n\nUsage: bulkd <command>"},
 		{"no verb", nil, "Usage: bulkd <command>"},
 		{"unknown flag", []string{"run", "--bogus"}, "bulkd run: flag provided but not defined: -bogus\nRun 'bulkd run --help' for usage.\n"},
+		{"unknown flag after a file", []string{"validate", "AGENTS.x.csv", "--bogus"}, "bulkd validate: flag provided but not defined: -bogus\nRun 'bulkd validate --help' for usage.\n"},
+		{"a flag without its value", []string{"import", "--tenant"}, "bulkd import: flag needs an argument: -tenant\n"},
+		{"jobs takes no operand", []string{"jobs", "acme"}, "bulkd jobs: unexpected \"acme\": jobs takes flags only\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
@@ -198,5 +208,28 @@ func TestMain_ExitCode(t *testing.T) {
 		{"its own code", fmt.Errorf("service: %w", codedError(3)), 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) { assert.Equal(t, tc.want, exitCode(tc.err)) })
+	}
+}
+
+// TestParseArgs: flags and operands in any order; "--" ends the flags.
+func TestParseArgs(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		operands []string
+		kind     string
+	}{
+		{[]string{"a.csv", "--kind", "agents", "b.csv"}, []string{"a.csv", "b.csv"}, "agents"},
+		{[]string{"--kind=agents", "a.csv"}, []string{"a.csv"}, "agents"},
+		{[]string{"a.csv", "--", "--kind", "b.csv"}, []string{"a.csv", "--kind", "b.csv"}, ""},
+		{nil, nil, ""},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			fs := flag.NewFlagSet("test", flag.ContinueOnError)
+			kind := fs.String("kind", "", "")
+			got, err := parseArgs(fs, tc.args)
+			require.NoError(t, err)
+			assert.Equal(t, tc.operands, got)
+			assert.Equal(t, tc.kind, *kind)
+		})
 	}
 }

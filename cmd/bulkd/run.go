@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/daemon"
+	"github.com/bulkd/bulkd/internal/sdnotify"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/kinds"
 	"github.com/hashicorp/go-hclog"
@@ -48,18 +51,42 @@ func (m *Main) runDaemon(ctx context.Context, args []string) error {
 			return fmt.Errorf("change to %s: %w", *workdir, err)
 		}
 	}
-	cfg, _, err := m.check(*path)
-	if err != nil {
-		return err
-	}
-	logger := hclog.New(&hclog.LoggerOptions{
-		Name: "bulkd", Level: hclog.LevelFromString(cfg.LogLevel), JSONFormat: cfg.LogFormat == "json", Output: m.stderr,
-	})
-	p := &program{ctx: ctx, d: daemon.New(cfg, logger)}
+	p := &program{ctx: ctx}
 	s, err := service.New(p, serviceConfig(nil, ""))
 	if err != nil {
 		return fmt.Errorf("service: %w", err)
 	}
+	// A Windows service has no stderr: its log, the config's problems and
+	// why it stopped go to the Event Log instead.
+	out, eventLog := serviceLog(s, m.stderr)
+	err = m.serve(s, p, *path, out, eventLog)
+	if err != nil && eventLog && !errors.Is(err, errReported) {
+		fmt.Fprintf(out, "bulkd: %v\n", err)
+	}
+	return err
+}
+
+// serve checks the config, printing its problems to out in one write (one
+// event in the Event Log), and runs the daemon as p under s.
+func (m *Main) serve(s service.Service, p *program, path string, out io.Writer, eventLog bool) error {
+	var diags bytes.Buffer
+	mm := *m
+	mm.stderr = &diags
+	cfg, _, err := mm.check(path)
+	if diags.Len() > 0 {
+		if _, werr := out.Write(diags.Bytes()); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	p.log = hclog.New(&hclog.LoggerOptions{
+		Name: "bulkd", Level: hclog.LevelFromString(cfg.LogLevel), JSONFormat: cfg.LogFormat == "json", Output: out,
+		// The Event Log dates every event itself.
+		DisableTime: eventLog,
+	})
+	p.d = daemon.New(cfg, p.log)
 	return s.Run()
 }
 
@@ -97,11 +124,27 @@ func (m *Main) loadWith(path string, more func(*config.Config) config.Diagnostic
 }
 
 // program adapts the daemon to kardianos/service: Start does not block,
-// Stop closes the daemon and waits for it.
+// Stop closes the daemon and waits for it. Under systemd (Type=notify) it
+// says READY=1 once the daemon listens, and STOPPING=1 as it stops.
 type program struct {
 	ctx context.Context
 	d   *daemon.Daemon
+	log hclog.Logger
 }
 
-func (p *program) Start(service.Service) error { return p.d.Open(p.ctx) }
-func (p *program) Stop(service.Service) error  { return p.d.Close() }
+func (p *program) Start(service.Service) error {
+	if err := p.d.Open(p.ctx); err != nil {
+		return err
+	}
+	if err := sdnotify.Ready(); err != nil {
+		p.log.Warn("cannot tell the service manager bulkd is ready", "error", err)
+	}
+	return nil
+}
+
+func (p *program) Stop(service.Service) error {
+	if err := sdnotify.Stopping(); err != nil {
+		p.log.Warn("cannot tell the service manager bulkd is stopping", "error", err)
+	}
+	return p.d.Close()
+}

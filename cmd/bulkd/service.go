@@ -120,8 +120,23 @@ func (m *Main) service(args []string) error {
 	}
 	runArgs := []string{"run"}
 	workdir := ""
-	if *path != "" {
-		abs, err := filepath.Abs(*path)
+	cfgPath := *path
+	if cfgPath == "" && verb == "install" {
+		// Windows: %ProgramData%\bulkd\bulkd.hcl, written from the sample
+		// if absent; elsewhere none.
+		def, err := defaultServiceConfig()
+		if err != nil {
+			return fmt.Errorf("service install: %w", err)
+		}
+		if def != "" {
+			if err := writeDefaultConfig(m.stdout, def); err != nil {
+				return fmt.Errorf("service install: %w", err)
+			}
+		}
+		cfgPath = def
+	}
+	if cfgPath != "" {
+		abs, err := filepath.Abs(cfgPath)
 		if err != nil {
 			return fmt.Errorf("service %s: %w", verb, err)
 		}

@@ -27,7 +27,7 @@ func platformManager(s service.Service, name string) manager {
 	case "unix-systemv":
 		return &sysvManager{svc: s, name: name, initDir: "/etc/init.d", rcDir: "/etc", runDir: "/var/run", logDir: "/var/log"}
 	case "linux-systemd":
-		return &systemdManager{Service: s, name: name, unitDir: "/etc/systemd/system"}
+		return &systemdManager{Service: s, name: name, unitDir: "/etc/systemd/system", pkgUnitDir: "/usr/lib/systemd/system"}
 	}
 	return kardianosManager{s}
 }
@@ -262,14 +262,38 @@ func tailFrom(path string, from int64, n int) ([]string, error) {
 // (Restart=always, RestartSec=120), so a daemon that died shows as
 // activating, which kardianos calls running: a failed start then ends at
 // start's deadline, with the journal's lines.
+//
+// The deb and rpm packages install their own unit in pkgUnitDir. A unit of
+// the same name in unitDir would override it, so the package's counts as
+// installed: install with the same command does nothing, and uninstall
+// refuses (the package owns it).
 type systemdManager struct {
 	service.Service
-	name    string
-	unitDir string
+	name                string
+	unitDir, pkgUnitDir string
 }
 
-func (s *systemdManager) System() string { return "linux-systemd" }
-func (s *systemdManager) unit() string   { return filepath.Join(s.unitDir, s.name+".service") }
+func (s *systemdManager) System() string  { return "linux-systemd" }
+func (s *systemdManager) unit() string    { return filepath.Join(s.unitDir, s.name+".service") }
+func (s *systemdManager) pkgUnit() string { return filepath.Join(s.pkgUnitDir, s.name+".service") }
+
+// fromPackage reports whether the service is the package's unit, with no
+// unit of kardianos's in front of it.
+func (s *systemdManager) fromPackage() bool {
+	if _, err := os.Stat(s.unit()); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	_, err := os.Stat(s.pkgUnit())
+	return err == nil
+}
+
+// Uninstall removes kardianos's unit; the package's stays the package's.
+func (s *systemdManager) Uninstall() error {
+	if s.fromPackage() {
+		return fmt.Errorf("%s was installed by the bulkd package: stop it with systemctl disable --now %s, or remove the package (apt remove bulkd, dnf remove bulkd)", s.pkgUnit(), s.name)
+	}
+	return s.Service.Uninstall()
+}
 
 // Status is kardianos's, with the failed state (the daemon exited and
 // systemd gave up) as stopped.
@@ -285,6 +309,9 @@ func (s *systemdManager) Status() (service.Status, error) {
 var systemdExecStart = regexp.MustCompile(`(?m)^ExecStart=(.*)$`)
 
 func (s *systemdManager) Installed() ([]string, string, error) {
+	if s.fromPackage() {
+		return s.pkgInstalled()
+	}
 	b, err := os.ReadFile(s.unit())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, "", service.ErrNotInstalled
@@ -299,6 +326,20 @@ func (s *systemdManager) Installed() ([]string, string, error) {
 	// kardianos escapes the program's spaces as \x20.
 	unescape := func(p string) string { return strings.ReplaceAll(p, `\x20`, " ") }
 	return splitKardianos(string(m[1]), unescape), "unit " + s.unit(), nil
+}
+
+// pkgInstalled reads the package's unit, whose ExecStart has no quotes.
+func (s *systemdManager) pkgInstalled() ([]string, string, error) {
+	b, err := os.ReadFile(s.pkgUnit())
+	if err != nil {
+		return nil, "", fmt.Errorf("read unit: %w", err)
+	}
+	where := "unit " + s.pkgUnit() + " (the bulkd package's)"
+	m := systemdExecStart.FindSubmatch(b)
+	if m == nil {
+		return nil, where, fmt.Errorf("read unit %s: no ExecStart= line", s.pkgUnit())
+	}
+	return strings.Fields(string(m[1])), where, nil
 }
 
 func (s *systemdManager) LogPlace() string {

@@ -56,11 +56,11 @@ func (w *windowsManager) Installed() ([]string, string, error) {
 	return cmd, "Windows service " + w.name, nil
 }
 
-// LogPlace: kardianos registers an Event Log source for the service, where
-// the service control manager's start and stop errors land; bulkd's own log
-// goes to stderr, which a Windows service has not.
+// LogPlace: kardianos registers an Event Log source for the service; the
+// service writes its log there (serviceLog), beside the service control
+// manager's start and stop errors.
 func (w *windowsManager) LogPlace() string {
-	return fmt.Sprintf("start and stop errors in the Event Log (Windows Logs > Application, source %s); bulkd's own log is its stderr, which a Windows service does not keep: run 'bulkd run' with the same arguments in a console to see it", w.name)
+	return fmt.Sprintf("the Event Log (Windows Logs > Application, source %s; in PowerShell: Get-WinEvent -FilterHashtable @{LogName='Application'; ProviderName='%s'} -MaxEvents 20)", w.name, w.name)
 }
 
 func (w *windowsManager) LogSince() func(int) ([]string, error) { return nil }

@@ -1,6 +1,9 @@
 package agents
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline"
 )
@@ -16,5 +19,16 @@ func Spec() pipeline.Spec {
 			st, err := pipeline.StoreAs[bulkd.AgentStore](d, bulkd.KindAgents)
 			return New(st, d.Batch), err
 		},
+		Template:   pipeline.OneTemplate(bulkd.KindAgents, Columns),
+		Unresolved: unresolved,
 	}
+}
+
+// unresolved tells the failures (Words) that depend on which agents the
+// tenant has: a Current Email, or when only updating an Email, that no
+// agent has; a Full Name missing where the row creates the agent, which
+// is no failure when the tenant has it (the row updates it).
+func unresolved(msg string) bool {
+	return strings.Contains(msg, ": no agent has the email ") ||
+		strings.HasPrefix(msg, fmt.Sprintf("column %q: required to create the agent ", ColFullName))
 }

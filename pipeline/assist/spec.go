@@ -16,5 +16,8 @@ func Spec() pipeline.Spec {
 			st, err := pipeline.StoreAs[bulkd.AssistStore](d, bulkd.KindAssist)
 			return New(st, d.Batch), err
 		},
+		// No Unresolved: a row names no other record. (Offline, a phone
+		// number is checked against the file's own rows only.)
+		Template: pipeline.OneTemplate(bulkd.KindAssist, Columns),
 	}
 }

@@ -1,6 +1,10 @@
 package contacts
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline"
 )
@@ -17,5 +21,16 @@ func Spec() pipeline.Spec {
 			st, err := pipeline.StoreAs[Store](d, bulkd.KindContacts)
 			return New(st, d.Media, d.Batch), err
 		},
+		// TimeZone and ClientTimeZone are one field: a header has one.
+		Template:   pipeline.OneTemplate(bulkd.KindContacts, slices.DeleteFunc(slices.Clone(Columns), func(c string) bool { return c == ColClientTimeZone })),
+		Unresolved: unresolved,
 	}
+}
+
+// unresolved tells the failures that depend on the tenant's agents: an
+// AgentId no agent has (directory.resolve).
+func unresolved(msg string) bool {
+	agent := fmt.Sprintf("column %q: ", ColAgentID)
+	return strings.HasPrefix(msg, agent+"no agent has the ") ||
+		strings.HasPrefix(msg, agent+"missing, and the authenticated user ")
 }

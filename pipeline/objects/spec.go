@@ -1,6 +1,10 @@
 package objects
 
 import (
+	"io"
+	"regexp"
+	"strings"
+
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline"
 )
@@ -24,5 +28,49 @@ func Spec() pipeline.Spec {
 			agents, err := pipeline.StoreAs[bulkd.AgentStore](d, bulkd.KindObjects)
 			return NewImporter(st, agents, d.Media, d.Batch), err
 		},
+		Template:   template,
+		Unresolved: unresolved,
 	}
+}
+
+// template writes the blank template of the type of: its name (any case)
+// or what Lookup takes (a slug, the name without its spaces).
+func template(w io.Writer, of string) error {
+	for _, t := range Types {
+		if strings.EqualFold(of, t.Name) {
+			return WriteTemplate(w, t)
+		}
+	}
+	if t, ok := Lookup(of); ok && !strings.Contains(of, ".") {
+		return WriteTemplate(w, t)
+	}
+	slugs := make([]string, len(Types))
+	for i, t := range Types {
+		slugs[i] = t.Slug
+	}
+	if of == "" {
+		return bulkd.Errorf(bulkd.EINVALID, "the objects kind has a template for each type: name one of %s", strings.Join(slugs, ", "))
+	}
+	return bulkd.Errorf(bulkd.EINVALID, "no object type %q: the types are %s", of, strings.Join(slugs, ", "))
+}
+
+// missingRE matches a problem (Problem.Error) that is only a reference
+// to an object or an agent the tenant lacks (resolver.check, resolver.agent).
+var missingRE = func() *regexp.Regexp {
+	names := make([]string, len(Types))
+	for i, t := range Types {
+		names[i] = regexp.QuoteMeta(t.Name)
+	}
+	return regexp.MustCompile(`^(column "[^"]*": )?no (agent of the tenant has the email "|(` + strings.Join(names, "|") + `) ")`)
+}()
+
+// unresolved tells a row failure all of whose problems (joined by
+// Problems.Error) are references the tenant may have.
+func unresolved(msg string) bool {
+	for _, p := range strings.Split(msg, "; ") {
+		if !missingRE.MatchString(p) {
+			return false
+		}
+	}
+	return msg != ""
 }

@@ -25,7 +25,12 @@ func Spec() pipeline.Spec {
 			st, err := pipeline.StoreAs[Store](d, bulkd.KindSchedule)
 			return New(st, d.Tenant, d.Batch), err
 		},
-		Check: check,
+		Check:    check,
+		Template: pipeline.OneTemplate(bulkd.KindSchedule, Header),
+		// An Agent Email no agent of the tenant has (settings.event).
+		Unresolved: func(msg string) bool {
+			return strings.HasPrefix(msg, fmt.Sprintf("column %q: no agent of this tenant has the email ", Header[1]))
+		},
 	}
 }
 
