@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -176,6 +177,10 @@ type JobView struct {
 	Waiting *bulkd.Waiting `json:"waiting,omitempty"`
 	// Counts: what an objects job did (created, updated, unchanged).
 	Counts map[string]int `json:"counts,omitempty"`
+	// ArchivedTo is where a folder job's file is once delivered (under
+	// archives/ or penaltyBox/): a job is final before its file has moved.
+	// Only a job read whole (GET /v1/jobs/{id}) says it.
+	ArchivedTo string `json:"archived_to,omitempty"`
 }
 
 func viewJob(j *bulkd.Job) JobView {
@@ -187,6 +192,11 @@ func viewJob(j *bulkd.Job) JobView {
 	}
 	if j.State.Final() && pipeline.HasReport(j) {
 		v.ErrorReport = reportURL("/v1/jobs", j.ID, j)
+	}
+	if j.State.Final() && len(j.Delivered) > 0 {
+		if _, err := os.Lstat(j.Delivered[0]); err == nil { // moved there: delivered, or being
+			v.ArchivedTo = j.Delivered[0]
+		}
 	}
 	return v
 }

@@ -90,6 +90,8 @@ type jobJSON struct {
 	DuplicateOf uint64  `json:"duplicate_of"`
 	// Counts: an objects job's created, updated and unchanged objects.
 	Counts map[string]int `json:"counts"`
+	// ArchivedTo: where the file went, in a job read whole only.
+	ArchivedTo string `json:"archived_to"`
 }
 
 func (h *harness) jobs(query string) []jobJSON {
@@ -205,6 +207,8 @@ func TestDaemon_DropImportedAndArchived(t *testing.T) {
 
 	var one jobJSON
 	require.Equal(t, http.StatusOK, h.get(fmt.Sprintf("/v1/jobs/%d", j.ID), &one))
+	assert.Equal(t, archived, one.ArchivedTo, "a job read whole says where its file went")
+	one.ArchivedTo = ""
 	assert.Equal(t, j, one)
 
 	agents := h.agents("acme")

@@ -27,6 +27,13 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 	if j.State.Final() {
 		return r.complete(ctx, j)
 	}
+	// The digest is written with the start, one transaction fewer for each
+	// job; a digest that cannot be made is made again, and its error
+	// handled, by importJob.
+	sum := j.SHA256
+	if sum == "" {
+		sum, _ = r.digest(ctx, j, r.workDir(j.ID))
+	}
 	j, err = r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
 		if j.State.Final() {
 			return errNotQueued // canceled since it was read
@@ -43,6 +50,9 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 			if fi, err := os.Lstat(filepath.Join(r.workDir(j.ID), j.File)); err == nil {
 				j.Stamp = &bulkd.FileStamp{Size: fi.Size(), MTime: fi.ModTime().UTC()}
 			}
+		}
+		if j.SHA256 == "" {
+			j.SHA256 = sum
 		}
 		return nil
 	})
@@ -190,6 +200,9 @@ func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, ms
 		j.Waiting = nil // a stop while it waited (then a resume) can leave one behind
 		if j.StartedAt == nil {
 			j.StartedAt = &now
+		}
+		if j.Delivered == nil && j.Source == bulkd.SourceFolder && j.Origin != "" {
+			j.Delivered = r.plan(j) // with the final state: one transaction fewer for each job
 		}
 		return nil
 	})

@@ -5,7 +5,10 @@
 // two limits it is held against (encoding/csv reading the same file; bbolt
 // alone storing records of the same average size, same rows per
 // transaction), drop-to-done latency over many small drops, media MB/s into
-// the media store against a plain copy, and peak RSS and Go heap.
+// the media store against SHA-256 on every core and a plain copy, and peak
+// RSS and Go heap; then, in tenants of their own on the same data dir,
+// many small files dropped at once and drained, the big file split into
+// many, and the latency of a burst of small drops (drops.go).
 // `bulkbench store` (store.go) measures the job bookkeeping: the takes of a
 // job with many recordings, and job lookups among many stored jobs.
 // `bulkbench objects` (objects.go) measures the objects kind: a User CSV
@@ -36,7 +39,6 @@ import (
 
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/daemon"
-	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline/contacts"
 	"github.com/bulkd/bulkd/store"
 	"github.com/hashicorp/go-hclog"
@@ -46,9 +48,60 @@ type options struct {
 	rows, mediaFiles, mediaSize int
 	drops, dropRows             int
 	bigFiles, bigSize           int
+	mediaRuns                   int
+	smallFiles, smallRows       int
+	smallWAV                    int
+	splitFiles, burst           int
 	settle                      time.Duration
 	keep                        bool
 	cpuProfile, memProfile      string
+	smallProfile, smallTrace    string
+}
+
+// contactsFlags returns the flags of `bulkbench contacts`, which set o.
+func contactsFlags(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("bulkbench contacts", flag.ContinueOnError)
+	fs.IntVar(&o.rows, "rows", 1_000_000, "rows in the big CONTACT CSV")
+	fs.IntVar(&o.mediaFiles, "media", 1000, "WAV files the rows name (round robin)")
+	fs.IntVar(&o.mediaSize, "media-size", 16<<10, "bytes per small WAV")
+	fs.IntVar(&o.drops, "drops", 200, "small drops for the latency figures (0: none)")
+	fs.IntVar(&o.dropRows, "drop-rows", 10, "rows per small drop (one after another, and in the burst)")
+	fs.IntVar(&o.bigFiles, "big-media", 64, "files for the media throughput figure (0: no media figures)")
+	fs.IntVar(&o.bigSize, "big-media-size", 4<<20, "bytes per file for the media throughput figure")
+	fs.IntVar(&o.mediaRuns, "media-runs", 5, "runs of the media store and SHA-256 figures (the median is printed)")
+	fs.IntVar(&o.smallFiles, "small-files", 10_000, "small files dropped at once and drained, in a tenant of their own (0: skip; at most 10000)")
+	fs.IntVar(&o.smallRows, "small-rows", 10, "rows per small file of -small-files")
+	fs.IntVar(&o.smallWAV, "small-wav-size", 16<<10, "bytes of each small file's own WAV")
+	fs.IntVar(&o.splitFiles, "split-files", 1000, "CSVs the big file's rows are split into, dropped at once in a tenant of their own (0: skip; at most 10000)")
+	fs.IntVar(&o.burst, "burst", 100, "small drops renamed in at once for the burst latency (0: skip; at most 10000)")
+	fs.DurationVar(&o.settle, "settle", 100*time.Millisecond, "watch.settle for the run")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the big drop to this file")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the big drop to this file")
+	fs.StringVar(&o.smallProfile, "small-cpuprofile", "", "write a CPU profile of the -small-files drain (renames to the last job final) to this file")
+	fs.StringVar(&o.smallTrace, "small-trace", "", "write an execution trace of the -small-files drain to this file (go tool trace -pprof=syscall shows where the wall time goes)")
+	return fs
+}
+
+// parseContacts parses the arguments of `bulkbench contacts`.
+func parseContacts(args []string) (options, error) {
+	var o options
+	if err := contactsFlags(&o).Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case o.rows < 1 || o.mediaFiles < 1 || o.dropRows < 1 || o.smallRows < 1:
+		return o, errors.New("-rows, -media, -drop-rows and -small-rows must be at least 1")
+	case o.drops < 0 || o.bigFiles < 0 || o.smallFiles < 0 || o.splitFiles < 0 || o.burst < 0:
+		return o, errors.New("-drops, -big-media, -small-files, -split-files and -burst must be at least 0")
+	case o.smallFiles > maxListed || o.splitFiles > maxListed || o.burst > maxListed:
+		return o, fmt.Errorf("-small-files, -split-files and -burst must be at most %d, the most jobs /v1/jobs lists at once", maxListed)
+	case o.splitFiles > o.rows:
+		return o, fmt.Errorf("-split-files %d: more files than the %d rows", o.splitFiles, o.rows)
+	case o.bigFiles > 0 && (o.mediaRuns < 1 || o.bigSize < 1):
+		return o, errors.New("-media-runs and -big-media-size must be at least 1")
+	}
+	return o, nil
 }
 
 func main() {
@@ -68,20 +121,8 @@ func run(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "contacts" {
 		return errors.New("usage: bulkbench contacts [-rows N] [-media M] [-drops K] …, bulkbench store [-recordings N] [-jobs J] …, or bulkbench objects [-rows N] [-sites S] [-runs R] … (-h for all)")
 	}
-	fs := flag.NewFlagSet("bulkbench contacts", flag.ContinueOnError)
-	var o options
-	fs.IntVar(&o.rows, "rows", 1_000_000, "rows in the big CONTACT CSV")
-	fs.IntVar(&o.mediaFiles, "media", 1000, "WAV files the rows name (round robin)")
-	fs.IntVar(&o.mediaSize, "media-size", 16<<10, "bytes per small WAV")
-	fs.IntVar(&o.drops, "drops", 200, "small drops for the latency figures")
-	fs.IntVar(&o.dropRows, "drop-rows", 10, "rows per small drop")
-	fs.IntVar(&o.bigFiles, "big-media", 64, "files for the media throughput figure")
-	fs.IntVar(&o.bigSize, "big-media-size", 4<<20, "bytes per file for the media throughput figure")
-	fs.DurationVar(&o.settle, "settle", 100*time.Millisecond, "watch.settle for the run")
-	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the big drop to this file")
-	fs.StringVar(&o.memProfile, "memprofile", "", "write an allocation profile of the big drop to this file")
-	if err := fs.Parse(args[1:]); err != nil {
+	o, err := parseContacts(args[1:])
+	if err != nil {
 		return err
 	}
 	tmp, err := os.MkdirTemp("", "bulkbench-")
@@ -93,10 +134,10 @@ func run(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("bulkbench contacts: %d rows, %d WAVs of %d bytes, settle %s, GOMAXPROCS %d, %s\n",
 		o.rows, o.mediaFiles, o.mediaSize, o.settle, runtime.GOMAXPROCS(0), tmp)
-	return benchContacts(ctx, tmp, o)
+	return benchContacts(ctx, os.Stdout, tmp, o)
 }
 
-func benchContacts(ctx context.Context, tmp string, o options) error {
+func benchContacts(ctx context.Context, w io.Writer, tmp string, o options) error {
 	cfg, diags, _ := config.Load("")
 	if diags.HasErrors() {
 		return diags
@@ -105,17 +146,11 @@ func benchContacts(ctx context.Context, tmp string, o options) error {
 	cfg.Watch.Root = filepath.Join(cfg.DataDir, "gis")
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	cfg.Watch.SettleDur = o.settle
-	d := daemon.New(cfg, hclog.NewNullLogger())
-	if err := d.Open(ctx); err != nil {
+	d, c, err := openDaemon(ctx, cfg)
+	if err != nil {
 		return err
 	}
-	closed := false
-	defer func() {
-		if !closed {
-			_ = d.Close()
-		}
-	}()
-	c := &client{base: "http://" + d.Addr()}
+	defer func() { _ = d.Close() }() // whichever runs then; Close is safe twice
 
 	// Agents the rows name.
 	tenantDir := filepath.Join(cfg.Watch.Root, "bench")
@@ -125,13 +160,8 @@ func benchContacts(ctx context.Context, tmp string, o options) error {
 			return err
 		}
 	}
-	const agents = 100
-	var ab strings.Builder
-	ab.WriteString("Email,Full Name,ACD Login\n")
-	for i := 1; i <= agents; i++ {
-		fmt.Fprintf(&ab, "agent%d@bench.example,Agent %d,bench\\agent%d\n", i, i, i)
-	}
-	if err := dropFiles(stage, tenantDir, map[string][]byte{"AGENTS.bench.csv": []byte(ab.String())}, nil); err != nil {
+	agentsCSV := benchAgentsCSV()
+	if err := dropFiles(stage, tenantDir, map[string][]byte{"AGENTS.bench.csv": agentsCSV}, nil); err != nil {
 		return err
 	}
 	if _, err := c.waitJobs(ctx, "bench", 1); err != nil {
@@ -189,14 +219,10 @@ func benchContacts(ctx context.Context, tmp string, o options) error {
 	lat := make([]time.Duration, 0, o.drops)
 	wav := wavBytes(o.mediaSize, 0)
 	for i := 0; i < o.drops; i++ {
-		var sb strings.Builder
-		sb.WriteString("AgentId,ContactStartTimeMs,CallId,Recording1\n")
-		for r := 0; r < o.dropRows; r++ {
-			fmt.Fprintf(&sb, "agent%d@bench.example,%d,small-%d-%d,small%d.wav\n", r%agents+1, 1447100000000+int64(r), i, r, i)
-		}
+		csvb := smallCSV(fmt.Sprintf("small-%d", i), fmt.Sprintf("small%d.wav", i), o.dropRows)
 		name := fmt.Sprintf("CONTACT.small%d.csv", i)
 		t0 := time.Now()
-		err := dropFiles(stage, tenantDir, map[string][]byte{fmt.Sprintf("small%d.wav", i): wav, name: []byte(sb.String())},
+		err := dropFiles(stage, tenantDir, map[string][]byte{fmt.Sprintf("small%d.wav", i): wav, name: csvb},
 			[]string{fmt.Sprintf("small%d.wav", i), name})
 		if err != nil {
 			return err
@@ -209,7 +235,6 @@ func benchContacts(ctx context.Context, tmp string, o options) error {
 	if err := d.Close(); err != nil {
 		return err
 	}
-	closed = true
 
 	// The limits, on the same data.
 	st, err := store.Open(daemon.StorePath(cfg))
@@ -233,28 +258,101 @@ func benchContacts(ctx context.Context, tmp string, o options) error {
 	boltRate := float64(o.rows) / boltTime.Seconds()
 	e2eRate := float64(o.rows) / e2e.Seconds()
 
-	mediaRate, copyRate, syncedRate, err := mediaRates(filepath.Join(tmp, "mediabench"), o.bigFiles, o.bigSize)
-	if err != nil {
-		return err
+	var m mediaFigures
+	if o.bigFiles > 0 {
+		if m, err = mediaRates(filepath.Join(tmp, "mediabench"), o.bigFiles, o.bigSize, o.mediaRuns); err != nil {
+			return err
+		}
+	}
+
+	// The scenarios of many files (drops.go), each in a tenant of its own,
+	// on the same data dir with the daemon started again: last, so that
+	// the figures above are measured as before, free of their writeback.
+	var burst []time.Duration
+	var split, small *drained
+	if o.burst > 0 || o.splitFiles > 0 || o.smallFiles > 0 {
+		d2, c2, err := openDaemon(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		d, c = d2, c2
+		sc := &scenarios{c: c, root: cfg.Watch.Root, stage: filepath.Join(tmp, "stages"), agents: agentsCSV, o: o}
+		if burst, err = sc.burst(ctx); err != nil {
+			return fmt.Errorf("burst: %w", err)
+		}
+		if split, err = sc.split(ctx); err != nil {
+			return fmt.Errorf("split: %w", err)
+		}
+		if small, err = sc.small(ctx); err != nil {
+			return fmt.Errorf("small files: %w", err)
+		}
+		if err := d.Close(); err != nil {
+			return err
+		}
 	}
 
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	pct := func(lat []time.Duration, p float64) time.Duration {
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))].Round(time.Millisecond)
+	}
 	limit := min(csvRate, boltRate)
-	fmt.Printf("\nend to end      %10.0f rows/s  (%d rows, %.1f MB CSV, drop → succeeded in %s)\n", e2eRate, o.rows, float64(csvBytes)/1e6, e2e.Round(time.Millisecond))
-	fmt.Printf("encoding/csv    %10.0f rows/s  (the same file, read only)\n", csvRate)
-	fmt.Printf("bbolt alone     %10.0f rows/s  (%d values of %.0f bytes = the stored contacts' average, %d per transaction)\n", boltRate, o.rows, avg, contacts.DefaultBatch)
-	fmt.Printf("ratio           %10.2f         (end to end / the smaller limit)\n", e2eRate/limit)
-	fmt.Printf("latency         p50 %s  p99 %s  (%d drops of %d rows + 1 WAV, settle %s)\n", pct(0.50).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), len(lat), o.dropRows, o.settle)
-	fmt.Printf("media store     %10.0f MB/s    (%d files of %d bytes: sniff, SHA-256, fsync, link, then one sync per folder)\n", mediaRate, o.bigFiles, o.bigSize)
-	fmt.Printf("plain copy      %10.0f MB/s    (the same bytes, io.Copy to new files)\n", copyRate)
-	fmt.Printf("durable copy    %10.0f MB/s    (io.Copy and fsync each, as the media store does)\n", syncedRate)
-	fmt.Printf("media ratio     %10.2f         (media store / plain copy; %.2f against the durable copy)\n", mediaRate/copyRate, mediaRate/syncedRate)
-	fmt.Printf("peak RSS        %10.1f MiB     (anonymous %.1f MiB; during the big drop)\n", float64(rss)/(1<<20), float64(rssAnon)/(1<<20))
-	fmt.Printf("peak Go heap    %10.1f MiB     (%.0f MiB allocated, %d GC cycles during the big drop)\n", float64(peakHeap)/(1<<20),
+	fmt.Fprintf(w, "\nend to end      %10.0f rows/s  (%d rows, %.1f MB CSV, drop → succeeded in %s)\n", e2eRate, o.rows, float64(csvBytes)/1e6, e2e.Round(time.Millisecond))
+	fmt.Fprintf(w, "encoding/csv    %10.0f rows/s  (the same file, read only)\n", csvRate)
+	fmt.Fprintf(w, "bbolt alone     %10.0f rows/s  (%d values of %.0f bytes = the stored contacts' average, %d per transaction)\n", boltRate, o.rows, avg, contacts.DefaultBatch)
+	fmt.Fprintf(w, "ratio           %10.2f         (end to end / the smaller limit)\n", e2eRate/limit)
+	if len(lat) > 0 {
+		fmt.Fprintf(w, "latency         p50 %s  p99 %s  (%d drops of %d rows + 1 WAV, settle %s)\n", pct(lat, 0.50), pct(lat, 0.99), len(lat), o.dropRows, o.settle)
+	}
+	if o.bigFiles > 0 {
+		fmt.Fprintf(w, "media store     %10.0f MB/s    (%d files of %d bytes on %d workers, as the importer stores a job's recordings: sniff, SHA-256, fsync, link, then one Sync; median of %d)\n",
+			m.ingest, o.bigFiles, o.bigSize, m.workers, o.mediaRuns)
+		fmt.Fprintf(w, "plain copy      %10.0f MB/s    (for information: the same bytes, io.Copy to new files, one after another)\n", m.plain)
+		fmt.Fprintf(w, "durable copy    %10.0f MB/s    (for information: io.Copy and fsync each, one after another)\n", m.synced)
+		fmt.Fprintf(w, "media ratio     %10.2f         (media store / plain copy; %.2f against the durable copy)\n", m.ingest/m.plain, m.ingest/m.synced)
+	}
+	fmt.Fprintf(w, "peak RSS        %10.1f MiB     (anonymous %.1f MiB; during the big drop)\n", float64(rss)/(1<<20), float64(rssAnon)/(1<<20))
+	fmt.Fprintf(w, "peak Go heap    %10.1f MiB     (%.0f MiB allocated, %d GC cycles during the big drop)\n", float64(peakHeap)/(1<<20),
 		float64(after.TotalAlloc-before.TotalAlloc)/(1<<20), after.NumGC-before.NumGC)
-	fmt.Printf("contacts stored %10d\n", n)
+	fmt.Fprintf(w, "contacts stored %10d\n", n)
+	if o.bigFiles > 0 {
+		ratios := make([]string, len(m.ratios))
+		for i, r := range m.ratios {
+			ratios[i] = strconv.FormatFloat(r, 'f', 2, 64)
+		}
+		fmt.Fprintf(w, "sha256 all cores%10.0f MB/s    (the same files' bytes, read into memory first, whole files on %d goroutines = GOMAXPROCS; median of %d)\n",
+			m.sha, m.hashers, o.mediaRuns)
+		fmt.Fprintf(w, "media / sha256  %10.2f         (media store / sha256 all cores; target ≥ 0.80; run by run %s)\n", m.ingest/m.sha, strings.Join(ratios, ", "))
+	}
+	if small == nil && split == nil && burst == nil {
+		return nil
+	}
+	fmt.Fprintf(w, "\nafter the figures above, each in a tenant of its own, the daemon started again on the same data dir (the peak RSS and Go heap above are the big drop's only):\n")
+	if small != nil {
+		fmt.Fprintf(w, "small drops     %10.0f files/s (%d files of %d rows + 1 WAV of %d bytes, staged first, renamed in at once; all final in %s)\n",
+			small.rate(small.files), small.files, o.smallRows, o.smallWAV, small.took.Round(time.Millisecond))
+		fmt.Fprintf(w, "small rows      %10.0f rows/s  (the same drain)\n", small.rate(small.rows))
+		fmt.Fprintf(w, "per-job cost    %10.2f ms      (elapsed / files)\n", float64(small.took.Microseconds())/1e3/float64(small.files))
+	}
+	if split != nil {
+		fmt.Fprintf(w, "split drop      %10.0f rows/s  (the %d rows in %d CSVs of %s rows naming %d WAVs, dropped at once; all final in %s)\n",
+			split.rate(split.rows), split.rows, split.files, splitRows(o.rows, o.splitFiles), max(o.mediaFiles, o.splitFiles), split.took.Round(time.Millisecond))
+		fmt.Fprintf(w, "split / single  %10.2f         (split drop / end to end; target ≥ 0.50)\n", split.rate(split.rows)/e2eRate)
+	}
+	if burst != nil {
+		fmt.Fprintf(w, "burst latency   p50 %s  p99 %s  (%d drops of %d rows + 1 WAV renamed in at once, rename → final, polled every %s; target p99 ≤ settle + 25ms = %s)\n",
+			pct(burst, 0.50), pct(burst, 0.99), len(burst), o.dropRows, burstPoll, o.settle+25*time.Millisecond)
+	}
 	return nil
+}
+
+// openDaemon starts a daemon on cfg and returns it with a client of its
+// status API.
+func openDaemon(ctx context.Context, cfg *config.Config) (*daemon.Daemon, *client, error) {
+	d := daemon.New(cfg, hclog.NewNullLogger())
+	if err := d.Open(ctx); err != nil {
+		return nil, nil, err
+	}
+	return d, &client{base: "http://" + d.Addr()}, nil
 }
 
 func writeHeapProfile(path string) error {
@@ -269,6 +367,20 @@ func writeHeapProfile(path string) error {
 	return f.Close()
 }
 
+// benchAgents is how many agents the rows name, round robin.
+const benchAgents = 100
+
+// benchAgentsCSV is the AGENTS CSV of the agents the rows name, by email
+// and by ACD login.
+func benchAgentsCSV() []byte {
+	var ab strings.Builder
+	ab.WriteString("Email,Full Name,ACD Login\n")
+	for i := 1; i <= benchAgents; i++ {
+		fmt.Fprintf(&ab, "agent%d@bench.example,Agent %d,bench\\agent%d\n", i, i, i)
+	}
+	return []byte(ab.String())
+}
+
 // generate writes the big CSV and the WAVs it names into stage.
 func generate(stage, csvPath string, o options) ([]string, int64, error) {
 	var wavs []string
@@ -279,16 +391,24 @@ func generate(stage, csvPath string, o options) ([]string, int64, error) {
 		}
 		wavs = append(wavs, name)
 	}
-	f, err := os.Create(csvPath)
+	size, err := writeContactsCSV(csvPath, 0, o.rows, func(i int) string { return wavs[i%len(wavs)] })
+	return wavs, size, err
+}
+
+// writeContactsCSV writes rows lo to hi (exclusive) of the big CSV, with
+// its header, to path; row i names the recording wav(i). It returns the
+// file's size.
+func writeContactsCSV(path string, lo, hi int, wav func(i int) string) (int64, error) {
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	defer f.Close()
 	w := csv.NewWriter(f)
 	_ = w.Write([]string{"AgentId", "ContactStartTimeMs", "TimeZone", "AssocCallId", "CallId", "CalledAddress", "Line", "CallingAddress", "Direction", "Recording1", "metadata.accountNumber"})
 	rec := make([]string, 11)
-	for i := 0; i < o.rows; i++ {
-		a := i%100 + 1
+	for i := lo; i < hi; i++ {
+		a := i%benchAgents + 1
 		rec[0] = "bench\\agent" + strconv.Itoa(a)
 		if i%2 == 1 {
 			rec[0] = "agent" + strconv.Itoa(a) + "@bench.example"
@@ -299,21 +419,32 @@ func generate(stage, csvPath string, o options) ([]string, int64, error) {
 		rec[4] = strconv.Itoa(30611848 + i)
 		rec[5], rec[6], rec[7] = "+18015550100", "1800", "+18005550199"
 		rec[8] = strconv.Itoa(i % 2)
-		rec[9] = wavs[i%len(wavs)]
+		rec[9] = wav(i)
 		rec[10] = strconv.Itoa(1234567890 + i)
 		if err := w.Write(rec); err != nil {
-			return nil, 0, err
+			return 0, err
 		}
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		return nil, 0, err
+		return 0, err
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, 0, err
+		return 0, err
 	}
-	return wavs, fi.Size(), nil
+	return fi.Size(), f.Close()
+}
+
+// smallCSV is the CSV of a small drop: rows contacts, call ids
+// callPrefix-0, callPrefix-1, …, each naming the recording wav.
+func smallCSV(callPrefix, wav string, rows int) []byte {
+	var sb strings.Builder
+	sb.WriteString("AgentId,ContactStartTimeMs,CallId,Recording1\n")
+	for r := 0; r < rows; r++ {
+		fmt.Fprintf(&sb, "agent%d@bench.example,%d,%s-%d,%s\n", r%benchAgents+1, 1447100000000+int64(r), callPrefix, r, wav)
+	}
+	return []byte(sb.String())
 }
 
 // wavBytes returns a valid PCM WAV of about size bytes, unique per seed.
@@ -426,87 +557,6 @@ func csvReadRate(path string) (float64, error) {
 		rows++
 	}
 	return float64(rows) / time.Since(start).Seconds(), nil
-}
-
-// mediaRates times media.Store.Ingest and a plain copy over the same files
-// (written and synced first, so neither pays for the generator's writes).
-func mediaRates(dir string, files, size int) (ingest, plain, synced float64, err error) {
-	src := filepath.Join(dir, "src")
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		return 0, 0, 0, err
-	}
-	var names []string
-	for i := 0; i < files; i++ {
-		name := filepath.Join(src, fmt.Sprintf("big%d.wav", i))
-		f, err := os.Create(name)
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		_, err = f.Write(wavBytes(size, i+1))
-		if err == nil {
-			err = f.Sync()
-		}
-		f.Close()
-		if err != nil {
-			return 0, 0, 0, err
-		}
-		names = append(names, name)
-	}
-	total := float64(files*size) / 1e6
-
-	copyRate, err := copyAll(filepath.Join(dir, "copies"), names, total, false)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	syncedRate, err := copyAll(filepath.Join(dir, "synced"), names, total, true)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-
-	ms, err := media.Open(filepath.Join(dir, "media"))
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	start := time.Now()
-	for _, n := range names {
-		if _, err := ms.Ingest(n, filepath.Base(n)); err != nil {
-			return 0, 0, 0, err
-		}
-	}
-	if err := ms.Sync(); err != nil { // as the importer does before committing
-		return 0, 0, 0, err
-	}
-	return total / time.Since(start).Seconds(), copyRate, syncedRate, nil
-}
-
-// copyAll copies each file into dir with io.Copy (and an fsync each when
-// synced) and returns MB/s.
-func copyAll(dir string, names []string, totalMB float64, synced bool) (float64, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return 0, err
-	}
-	start := time.Now()
-	for i, n := range names {
-		in, err := os.Open(n)
-		if err != nil {
-			return 0, err
-		}
-		out, err := os.Create(filepath.Join(dir, strconv.Itoa(i)))
-		if err != nil {
-			in.Close()
-			return 0, err
-		}
-		_, err = io.Copy(out, in)
-		if err == nil && synced {
-			err = out.Sync()
-		}
-		in.Close()
-		out.Close()
-		if err != nil {
-			return 0, err
-		}
-	}
-	return totalMB / time.Since(start).Seconds(), nil
 }
 
 // resetPeakRSS restarts the kernel's peak-RSS count (Linux).
