@@ -138,11 +138,12 @@ func (s *Server) createBulkImport(w http.ResponseWriter, r *http.Request) {
 	}
 	dir := rc.dir
 	defer os.RemoveAll(dir) // empty once claimed
-	if len(rc.files) != 1 {
-		s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "send one file part (the agents CSV), not %d", len(rc.files))})
+	name, err := rc.onlyFile("the agents CSV")
+	if err != nil {
+		s.bulkImportError(w, r, err)
 		return
 	}
-	name, typ := rc.files[0], rc.fields["type"]
+	typ := rc.fields["type"]
 	switch bulkd.AgentMode(typ) {
 	case bulkd.AgentCreateOnly, bulkd.AgentUpdateOnly:
 	case defaultImportType, "":

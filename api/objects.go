@@ -248,11 +248,11 @@ func (s *Server) createBulkOperation(w http.ResponseWriter, r *http.Request) {
 	}
 	dir := rc.dir
 	defer os.RemoveAll(dir) // empty once claimed
-	if len(rc.files) != 1 {
-		s.bulkImportError(w, r, &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "send one file part (the objects CSV or ZIP), not %d", len(rc.files))})
+	name, err := rc.onlyFile("the objects CSV or ZIP")
+	if err != nil {
+		s.bulkImportError(w, r, err)
 		return
 	}
-	name := rc.files[0]
 	saved, params, err := operationFile(name, rc.fields["object"])
 	if err != nil {
 		s.bulkImportError(w, r, err)

@@ -183,7 +183,8 @@ type JobView struct {
 	ArchivedTo string `json:"archived_to,omitempty"`
 }
 
-func viewJob(j *bulkd.Job) JobView {
+// ViewJob is j as the status API shows it.
+func ViewJob(j *bulkd.Job) JobView {
 	v := JobView{
 		ID: j.ID, Tenant: j.Tenant, Kind: j.Kind, Source: j.Source, File: j.File, State: j.State,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
@@ -237,7 +238,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]JobView, 0, len(jobs))
 	for _, j := range jobs {
-		out = append(out, viewJob(j))
+		out = append(out, ViewJob(j))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"jobs": out})
 }
@@ -271,7 +272,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, viewJob(j))
+	writeJSON(w, http.StatusOK, ViewJob(j))
 }
 
 func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {

@@ -459,3 +459,12 @@ func (s *Server) putRecording(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, c)
 }
+
+// onlyFile returns the one file part a door takes, or the error naming
+// what it should be (what: "the agents CSV").
+func (rc *received) onlyFile(what string) (string, error) {
+	if len(rc.files) != 1 {
+		return "", &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "send one file part (%s), not %d", what, len(rc.files))}
+	}
+	return rc.files[0], nil
+}

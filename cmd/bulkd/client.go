@@ -13,9 +13,9 @@ import (
 	"os"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/api"
 )
 
 // The environment of the client commands: the daemon's address and the
@@ -223,44 +223,17 @@ func (c *client) getJSON(ctx context.Context, path string, v any) error {
 	return nil
 }
 
-// jobView is a job as GET /v1/jobs shows it (the fields the commands use).
-type jobView struct {
-	ID          uint64         `json:"id"`
-	Tenant      string         `json:"tenant"`
-	Kind        bulkd.Kind     `json:"kind"`
-	Source      bulkd.Source   `json:"source"`
-	File        string         `json:"file"`
-	State       bulkd.JobState `json:"state"`
-	CreatedAt   time.Time      `json:"created_at"`
-	FinishedAt  *time.Time     `json:"finished_at"`
-	RowsTotal   int            `json:"rows_total"`
-	RowsDone    int            `json:"rows_done"`
-	RowsFailed  int            `json:"rows_failed"`
-	Error       string         `json:"error"`
-	ErrorReport string         `json:"error_report"`
-	DuplicateOf uint64         `json:"duplicate_of"`
-	Counts      map[string]int `json:"counts"`
-	Waiting     *bulkd.Waiting `json:"waiting"`
-}
-
-// viewOf is a stored job as the API would show it.
-func viewOf(j *bulkd.Job) jobView {
-	return jobView{ID: j.ID, Tenant: j.Tenant, Kind: j.Kind, Source: j.Source, File: j.File, State: j.State,
-		CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt, RowsTotal: j.RowsTotal, RowsDone: j.RowsDone,
-		RowsFailed: j.RowsFailed, Error: j.Error, DuplicateOf: j.DuplicateOf, Counts: j.Counts, Waiting: j.Waiting}
-}
-
 // job fetches one job.
-func (c *client) job(ctx context.Context, id uint64) (jobView, error) {
-	var j jobView
+func (c *client) job(ctx context.Context, id uint64) (api.JobView, error) {
+	var j api.JobView
 	err := c.getJSON(ctx, fmt.Sprintf("/v1/jobs/%d", id), &j)
 	return j, err
 }
 
 // jobList fetches GET /v1/jobs with the query q.
-func (c *client) jobList(ctx context.Context, q url.Values) ([]jobView, error) {
+func (c *client) jobList(ctx context.Context, q url.Values) ([]api.JobView, error) {
 	var out struct {
-		Jobs []jobView `json:"jobs"`
+		Jobs []api.JobView `json:"jobs"`
 	}
 	path := "/v1/jobs"
 	if len(q) > 0 {
@@ -272,7 +245,7 @@ func (c *client) jobList(ctx context.Context, q url.Values) ([]jobView, error) {
 
 // outcome words a final job: its state and rows, what it did, and where
 // its error report is.
-func (c *client) outcome(j jobView) string {
+func (c *client) outcome(j api.JobView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: job %d %s", j.File, j.ID, j.State)
 	switch {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/api"
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/daemon"
 	"github.com/hashicorp/go-hclog"
@@ -72,11 +73,11 @@ func (b *testBulkd) get(path, tenant string) (int, string) {
 }
 
 // jobs returns /v1/jobs?query.
-func (b *testBulkd) jobs(query string) []jobView {
+func (b *testBulkd) jobs(query string) []api.JobView {
 	b.t.Helper()
 	code, body := b.get("/v1/jobs?"+query, "")
 	require.Equal(b.t, http.StatusOK, code, body)
-	var out struct{ Jobs []jobView }
+	var out struct{ Jobs []api.JobView }
 	require.NoError(b.t, json.Unmarshal([]byte(body), &out))
 	return out.Jobs
 }

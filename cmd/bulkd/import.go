@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/api"
 )
 
 // importOpts are the import verb's flags.
@@ -211,11 +212,11 @@ func (m *Main) send(ctx context.Context, c *client, in input, d door) (string, b
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = m.follow(fctx, m.stderr, "importing "+in.name, func(ctx context.Context) (jobView, error) {
+			_, _ = m.follow(fctx, m.stderr, "importing "+in.name, func(ctx context.Context) (api.JobView, error) {
 				if id == 0 {
 					found, err := c.findJob(ctx, in.kind, before, d.name)
 					if err != nil || found == 0 {
-						return jobView{State: bulkd.StateQueued, File: d.name}, err
+						return api.JobView{State: bulkd.StateQueued, File: d.name}, err
 					}
 					id = found
 				}
@@ -247,7 +248,7 @@ func (m *Main) send(ctx context.Context, c *client, in input, d door) (string, b
 	if id == 0 {
 		return m.doorOutcome(c, in, d, a)
 	}
-	poll := func(ctx context.Context) (jobView, error) { return c.job(ctx, id) }
+	poll := func(ctx context.Context) (api.JobView, error) { return c.job(ctx, id) }
 	j, err := poll(ctx)
 	if err == nil && !j.State.Final() {
 		j, err = m.follow(ctx, m.stderr, "importing "+in.name, poll)

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/api"
 )
 
 // jobsOpts are the jobs verb's flags.
@@ -95,7 +96,7 @@ func (m *Main) jobs(ctx context.Context, args []string) error {
 	if !*o.watch {
 		return nil
 	}
-	var open []jobView
+	var open []api.JobView
 	for _, j := range list {
 		if !j.State.Final() {
 			open = append(open, j)
@@ -107,7 +108,7 @@ func (m *Main) jobs(ctx context.Context, args []string) error {
 	}
 	slices.Reverse(open) // oldest first: the order they run in
 	for _, j := range open {
-		j, err := m.follow(ctx, m.stdout, fmt.Sprintf("job %d %s", j.ID, j.File), func(ctx context.Context) (jobView, error) {
+		j, err := m.follow(ctx, m.stdout, fmt.Sprintf("job %d %s", j.ID, j.File), func(ctx context.Context) (api.JobView, error) {
 			return c.job(ctx, j.ID)
 		})
 		if err != nil {
@@ -128,7 +129,7 @@ func stateNames() string {
 }
 
 // printJobs writes jobs as a table.
-func printJobs(w io.Writer, jobs []jobView) error {
+func printJobs(w io.Writer, jobs []api.JobView) error {
 	if len(jobs) == 0 {
 		_, err := fmt.Fprintln(w, "no jobs")
 		return err

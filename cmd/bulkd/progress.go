@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/bulkd/bulkd/api"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
@@ -82,7 +83,7 @@ func (mt *meter) stop() {
 }
 
 // showJob sets mt from a job's progress.
-func (mt *meter) showJob(j jobView) {
+func (mt *meter) showJob(j api.JobView) {
 	note := string(j.State)
 	if j.RowsFailed > 0 {
 		note = fmt.Sprintf("%s, %d failed", j.State, j.RowsFailed)
@@ -99,7 +100,7 @@ func (mt *meter) showJob(j jobView) {
 
 // follow polls a job until it is final, showing its rows on a meter on w,
 // and returns it as it ended. poll returns the job as it is now.
-func (m *Main) follow(ctx context.Context, w io.Writer, label string, poll func(context.Context) (jobView, error)) (jobView, error) {
+func (m *Main) follow(ctx context.Context, w io.Writer, label string, poll func(context.Context) (api.JobView, error)) (api.JobView, error) {
 	mt := m.newMeter(w, label, -1, false)
 	defer mt.stop()
 	t := time.NewTicker(m.pollEvery)

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/bulkd/bulkd"
+	"github.com/bulkd/bulkd/api"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/schedule"
 )
@@ -229,12 +230,12 @@ func (m *Main) checkFile(ctx context.Context, s *scratch, in input, tenant strin
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _ = m.follow(fctx, m.stderr, "checking "+in.name, func(ctx context.Context) (jobView, error) {
+			_, _ = m.follow(fctx, m.stderr, "checking "+in.name, func(ctx context.Context) (api.JobView, error) {
 				j, err := s.store.Job(ctx, j.ID)
 				if err != nil {
-					return jobView{}, err
+					return api.JobView{}, err
 				}
-				return viewOf(j), nil
+				return api.ViewJob(j), nil
 			})
 		}()
 	}

@@ -36,10 +36,12 @@ type resolver struct {
 	lost   map[string]map[string]string
 	emails map[string]bool
 	mails  []string
-	// aux is the Auxiliary Code rules' view of the import, and dialed
-	// the dialed numbers mapped by their digits (rules.go).
-	aux    *auxPlan
-	dialed map[string]bulkd.ConfigObject
+	// aux is the Auxiliary Code rules' view of the import, defaults the
+	// default code of each work type, and dialed the dialed numbers
+	// mapped by their digits (rules.go).
+	aux      *auxPlan
+	defaults map[string]string
+	dialed   map[string]bulkd.ConfigObject
 }
 
 func newResolver(store bulkd.ObjectStore, agents bulkd.AgentStore, tenant string) *resolver {

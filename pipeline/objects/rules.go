@@ -159,30 +159,53 @@ func planAux(parts []*part) *auxPlan {
 // is or becomes default stays its default.
 func (r *resolver) auxCode(t *Type, o *Object) {
 	wt, code := strings.ToLower(o.Own.Text("Work Type")), strings.ToLower(o.Key)
-	var current *bulkd.ConfigObject
-	for _, objs := range r.known[t.Name] {
-		for i := range objs {
-			x := &objs[i]
-			if x.Value("Default") == "ON" && strings.EqualFold(x.Value("Work Type"), wt) && !strings.EqualFold(x.Key, o.Key) {
-				current = x
-			}
-		}
+	defaults := r.auxDefaults(t)
+	var current *string
+	if d, ok := defaults[wt]; ok && strings.ToLower(d) != code {
+		current = &d
 	}
 	if o.Own["Default"].Bool {
 		switch {
 		case r.aux.on[wt] != code:
 			o.Problems = append(o.Problems, RowProblem{o.Rows[0], Problem{Column: "Default", Message: fmt.Sprintf(
 				"work type %q has one default code, and %s makes another one its default", csvio.Clip(o.Own.Text("Work Type")), r.aux.row[wt])}})
-		case current != nil && !r.aux.off[wt+"\x00"+strings.ToLower(current.Key)]:
+		case current != nil && !r.aux.off[wt+"\x00"+strings.ToLower(*current)]:
 			o.Problems = append(o.Problems, RowProblem{o.Rows[0], Problem{Column: "Default", Message: fmt.Sprintf(
 				"work type %q already has the default code %q: set its Default OFF in the same file to make %q the default",
-				csvio.Clip(o.Own.Text("Work Type")), csvio.Clip(current.Key), csvio.Clip(o.Key))}})
+				csvio.Clip(o.Own.Text("Work Type")), csvio.Clip(*current), csvio.Clip(o.Key))}})
 		}
-		return
-	}
-	if current == nil && r.aux.on[wt] == "" {
+	} else if current == nil && r.aux.on[wt] == "" {
 		o.Own["Default"] = Value{Kind: Bool, Bool: true, Text: "ON"}
 	}
+	if !o.OK() {
+		return
+	}
+	// o is stored next: the index follows it, whatever work type it had.
+	for w, d := range defaults {
+		if strings.ToLower(d) == code {
+			delete(defaults, w)
+		}
+	}
+	if o.Own["Default"].Bool {
+		defaults[wt] = o.Key
+	}
+}
+
+// auxDefaults is the key of each work type's default code, by the work
+// type's lower-case key: read once from the known codes, then kept by
+// auxCode as codes pass, so a file of codes is checked in linear time.
+func (r *resolver) auxDefaults(t *Type) map[string]string {
+	if r.defaults == nil {
+		r.defaults = map[string]string{}
+		for _, objs := range r.known[t.Name] {
+			for _, x := range objs {
+				if x.Value("Default") == "ON" {
+					r.defaults[strings.ToLower(x.Value("Work Type"))] = x.Key
+				}
+			}
+		}
+	}
+	return r.defaults
 }
 
 // agentProfile checks that Wrap Up Codes are codes of a wrap-up work type

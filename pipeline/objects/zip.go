@@ -103,13 +103,13 @@ func zipParts(dir string, names []string, fallback string, opts csvio.Options) (
 		return nil, nil, pipeline.Invalid("the ZIP holds %d CSVs of Audio File (%s): describe its .wav files in one", len(audioCSVs), strings.Join(audioCSVs, ", "))
 	}
 	if len(wavs) > 0 || len(audioCSVs) > 0 {
-		csvPath := ""
+		csvPath, name := "", AudioCSV
 		if len(audioCSVs) == 1 {
-			csvPath = filepath.Join(dir, audioCSVs[0])
+			csvPath, name = filepath.Join(dir, audioCSVs[0]), audioCSVs[0]
 		}
 		p, err := audioPart(csvPath, wavs, opts)
 		if err != nil {
-			return nil, nil, inZip(filepath.Base(csvPath), err)
+			return nil, nil, inZip(name, err)
 		}
 		parts = append(parts, p)
 	}
