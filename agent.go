@@ -66,4 +66,8 @@ type AgentStore interface {
 	ApplyAgents(ctx context.Context, jobID uint64, tenant string, changes []AgentChange, p Progress, words Words) ([]RowFailure, error)
 	// Agents returns the tenant's agents in id order.
 	Agents(ctx context.Context, tenant string) ([]*Agent, error)
+	// AgentsRevision changes whenever the agents of any tenant may have
+	// changed: what a reader derived from Agents while it read the same
+	// revision before and after is still current.
+	AgentsRevision() uint64
 }

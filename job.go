@@ -205,6 +205,9 @@ type JobFilter struct {
 type JobStore interface {
 	// CreateJob assigns job an ID and CreatedAt and stores it.
 	CreateJob(ctx context.Context, job *Job) error
+	// CreateJobs is CreateJob for several jobs, at most perTx to a
+	// transaction, with ids in their order.
+	CreateJobs(ctx context.Context, jobs []*Job, perTx int) error
 	// Job returns the job with the given id, or ErrNotFound. Its lists are
 	// read with it, but for Media (see JobMedia).
 	Job(ctx context.Context, id uint64) (*Job, error)

@@ -143,7 +143,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			kind, _ := d.kinds.Match(name)
 			return d.kinds.Rank(kind)
 		},
-		Take:     d.take,
+		TakeAll:  d.take,
 		Explain:  d.kinds.Explain,
 		Observer: watcherObs,
 	}, d.log.Named("watcher"))
@@ -214,13 +214,14 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	return nil
 }
 
-// take claims one settled file of a tenant folder.
-func (d *Daemon) take(ctx context.Context, tenant, dir, name string) error {
-	kind, _ := d.kinds.Match(name)
-	_, err := d.runner.Claim(ctx, pipeline.Claim{
-		Tenant: tenant, Kind: kind, Source: bulkd.SourceFolder, Origin: dir, Files: []string{name},
-	})
-	return err
+// take claims files of tenant folders that settled together.
+func (d *Daemon) take(ctx context.Context, files []watcher.File) []error {
+	claims := make([]pipeline.Claim, len(files))
+	for i, f := range files {
+		kind, _ := d.kinds.Match(f.Name)
+		claims[i] = pipeline.Claim{Tenant: f.Tenant, Kind: kind, Source: bulkd.SourceFolder, Origin: f.Dir, Files: []string{f.Name}}
+	}
+	return d.runner.ClaimAll(ctx, claims)
 }
 
 // retain purges old jobs and archives now and every retentionEvery.

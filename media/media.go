@@ -164,11 +164,11 @@ func (s *Store) Ingest(path, name string) (Blob, error) {
 	}
 	h := sha256.New()
 	h.Write(buf[:n])
-	rest, err := io.CopyBuffer(h, file, buf)
+	rest, err := hashRest(h, file, fi, int64(n), buf)
 	if err != nil {
 		return Blob{}, fmt.Errorf("read %s: %w", name, err)
 	}
-	if err := file.Sync(); err != nil {
+	if err := fsx.SyncData(file); err != nil {
 		return Blob{}, fmt.Errorf("sync %s: %w", name, err)
 	}
 	b := Blob{SHA256: hex.EncodeToString(h.Sum(nil)), Size: int64(n) + rest}
@@ -293,12 +293,34 @@ func (s *Store) Sync() error {
 	defer s.syncMu.Unlock()
 	s.mu.Lock()
 	dirs := s.dirty
-	if len(dirs) > 0 {
-		s.dirty = map[string]bool{}
+	if len(dirs) == 0 {
+		s.mu.Unlock()
+		return nil // what an earlier Sync took was synced before it let go of syncMu
 	}
+	s.dirty = map[string]bool{}
 	s.mu.Unlock()
+	// The folders are synced at once: the file system commits its journal
+	// once for syncs that arrive together, where one after another each
+	// waited for its own commit (64 shard folders took most of the time
+	// of storing 64 recordings).
+	errs := make(chan error, len(dirs))
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range min(len(dirs), syncers) {
+		wg.Go(func() {
+			for d := range work {
+				errs <- fsx.SyncDir(d)
+			}
+		})
+	}
 	for d := range dirs {
-		if err := fsx.SyncDir(d); err != nil {
+		work <- d
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
 			s.mu.Lock()
 			for d := range dirs { // try them again next time
 				s.dirty[d] = true
@@ -309,3 +331,6 @@ func (s *Store) Sync() error {
 	}
 	return nil
 }
+
+// syncers is how many folder syncs Sync runs at once.
+const syncers = 16

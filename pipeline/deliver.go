@@ -70,6 +70,7 @@ func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
 	if err := fsx.SyncDir(dir); err != nil {
 		return err
 	}
+	r.unplan(j.ID)
 	return fsx.RemoveAll(work)
 }
 
@@ -105,8 +106,12 @@ func (r *Runner) deliveryDir(j *bulkd.Job, dir string) error {
 }
 
 // plan decides where each file of j goes. A name already taken in the date
-// folder gets the job id before its extension: AGENTS.x.job42.csv.
+// folder, or planned by another job not yet delivered (jobs of an Overlap
+// kind end at once), gets the job id before its extension:
+// AGENTS.x.job42.csv. The paths stay planned for j until it is delivered.
 func (r *Runner) plan(j *bulkd.Job) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	sub := ArchivesDir
 	if j.State == bulkd.StateFailed {
 		sub = PenaltyBoxDir
@@ -116,7 +121,13 @@ func (r *Runner) plan(j *bulkd.Job) []string {
 		finished = *j.FinishedAt
 	}
 	dir := filepath.Join(j.Origin, sub, finished.In(r.cfg.Location).Format("2006-01-02"))
-	taken := func(p string) bool { _, err := os.Lstat(p); return err == nil }
+	taken := func(p string) bool {
+		if by, ok := r.planned[p]; ok && by != j.ID {
+			return true
+		}
+		_, err := os.Lstat(p)
+		return err == nil
+	}
 	clash := false
 	for _, name := range j.Files {
 		clash = clash || taken(filepath.Join(dir, name)) || taken(filepath.Join(dir, name+ReportSuffixOf(j)))
@@ -133,5 +144,22 @@ func (r *Runner) plan(j *bulkd.Job) []string {
 	if HasReport(j) {
 		report = out[0] + ReportSuffixOf(j)
 	}
-	return append(out, report)
+	out = append(out, report)
+	for _, p := range out {
+		if p != "" {
+			r.planned[p] = j.ID
+		}
+	}
+	return out
+}
+
+// unplan forgets the paths planned for job id (see plan).
+func (r *Runner) unplan(id uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for p, by := range r.planned {
+		if by == id {
+			delete(r.planned, p)
+		}
+	}
 }

@@ -66,6 +66,9 @@ func (r *Runner) run(ctx context.Context, id uint64) error {
 		return err
 	}
 	state, msg, err := r.importJob(ctx, j)
+	if we := (*waitError)(nil); errors.As(err, &we) {
+		return err
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			r.jobLog(j).Info("job interrupted; it resumes at the next start")
@@ -134,6 +137,9 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 		}
 	}
 	if r.cfg.Dedupe {
+		if other := r.importing(j); other != nil {
+			return "", "", &waitError{done: other}
+		}
 		prev, ok, err := r.jobs.ImportedDigest(ctx, j.Tenant, j.Kind, j.SHA256)
 		if err != nil {
 			return "", "", err

@@ -33,6 +33,13 @@ type Spec struct {
 	// API door: another is refused with a *BusyError (the WFM seed's 409).
 	// Folder drops queue instead, one at a time as every lane does.
 	Exclusive bool
+	// Overlap lets a tenant's jobs of the kind run several at once (up to
+	// Config.Parallel), for a kind whose jobs cannot change each other's
+	// outcome: each job's records are its own, keyed by its rows, so the
+	// order they commit in does not matter. Many small drops then share
+	// the store's commits and the machine's cores. A job identical to one
+	// still running waits for it, so that dedupe still skips it.
+	Overlap bool
 	// Scopes are the token scopes the kind's HTTP doors use.
 	Scopes []string
 	// Limits says, for people (config check, the README), what bounds the

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bulkd/bulkd/internal/fsx"
@@ -37,6 +38,15 @@ type Run struct {
 	runner *Runner
 }
 
+// update applies fn to the stored job and keeps the job as stored.
+func (r *Run) update(ctx context.Context, fn func(*bulkd.Job)) error {
+	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error { fn(j); return nil })
+	if err == nil {
+		r.Job = j
+	}
+	return err
+}
+
 // log returns the runner's logger with the job's keys (Runner.jobLog).
 func (r *Run) log() hclog.Logger { return r.runner.jobLog(r.Job) }
 
@@ -46,14 +56,7 @@ func (r *Run) Path() string { return filepath.Join(r.Dir, r.Job.File) }
 // Begin records the file's header (for the error report) and row count (for
 // progress) once the importer has them.
 func (r *Run) Begin(ctx context.Context, header []string, rowsTotal int) error {
-	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error {
-		j.Header, j.RowsTotal = header, rowsTotal
-		return nil
-	})
-	if err == nil {
-		r.Job = j
-	}
-	return err
+	return r.update(ctx, func(j *bulkd.Job) { j.Header, j.RowsTotal = header, rowsTotal })
 }
 
 // BeginParts is Begin for a job whose rows are in several CSVs (an
@@ -64,14 +67,7 @@ func (r *Run) BeginParts(ctx context.Context, parts []bulkd.Part) error {
 	for _, p := range parts {
 		total += p.Rows
 	}
-	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error {
-		j.Header, j.Parts, j.RowsTotal = nil, parts, total
-		return nil
-	})
-	if err == nil {
-		r.Job = j
-	}
-	return err
+	return r.update(ctx, func(j *bulkd.Job) { j.Header, j.Parts, j.RowsTotal = nil, parts, total })
 }
 
 // Invalid returns the error that fails the whole file with message.
@@ -182,20 +178,23 @@ func (r *Run) setWaiting(ctx context.Context, missing []string, until time.Time)
 // take (not there yet, still being written) are left to Gather. While an
 // Early runs, the importer calls no other Run method.
 type Early struct {
-	run   *Run
-	names chan string
-	took  func([]string)
-	done  chan struct{}
-	err   error
+	run  *Run
+	took func([]string)
+	done chan struct{}
+	err  error
+
+	// The offered names wait in a list rather than a channel: a channel
+	// deep enough that reading never waits for the store would cost every
+	// job a megabyte.
+	mu     sync.Mutex
+	queue  []string
+	closed bool
+	wake   chan struct{} // nil when it takes nothing
 }
 
 // earlyBatch is how many names one take records at most; each take is one
 // store transaction.
 const earlyBatch = 256
-
-// earlyQueue is how many offered names may wait for a take, so that the
-// importer's reading does not wait for the store.
-const earlyQueue = 1 << 16
 
 // StartEarly starts taking offered names in batches; took is called (on
 // another goroutine) with each batch once it is in the work folder. For a
@@ -206,36 +205,51 @@ func (r *Run) StartEarly(ctx context.Context, took func(names []string)) *Early 
 		close(e.done)
 		return e
 	}
-	e.names = make(chan string, earlyQueue)
-	go e.loop(ctx, e.names)
+	e.wake = make(chan struct{}, 1)
+	go e.loop(ctx)
 	return e
 }
 
-// Offer hands the Early a name the importer found.
+// Offer hands the Early a name the importer found. It never waits.
 func (e *Early) Offer(name string) {
-	if e.names != nil {
-		e.names <- name
+	if e.wake == nil {
+		return
+	}
+	e.mu.Lock()
+	e.queue = append(e.queue, name)
+	full := len(e.queue) >= earlyBatch
+	e.mu.Unlock()
+	if full {
+		e.signal()
+	}
+}
+
+func (e *Early) signal() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
 	}
 }
 
 // Stop waits for the names offered so far to be taken or left, and returns
 // the first error of a take.
 func (e *Early) Stop() error {
-	if e.names != nil {
-		close(e.names)
-		e.names = nil
+	if e.wake != nil {
+		e.mu.Lock()
+		e.closed = true
+		e.mu.Unlock()
+		e.signal()
 	}
 	<-e.done
 	return e.err
 }
 
-func (e *Early) loop(ctx context.Context, names <-chan string) {
+func (e *Early) loop(ctx context.Context) {
 	defer close(e.done)
 	settler := fsx.NewSettler(e.run.runner.cfg.Settle, e.run.runner.now)
 	tick := time.NewTicker(settler.PollInterval())
 	defer tick.Stop()
-	var pending []string
-	flush := func() {
+	flush := func(pending []string) {
 		var ready []string
 		for _, n := range pending {
 			if !PlainName(n) {
@@ -245,7 +259,6 @@ func (e *Early) loop(ctx context.Context, names <-chan string) {
 				ready = append(ready, n)
 			}
 		}
-		pending = pending[:0]
 		if len(ready) == 0 || e.err != nil {
 			return
 		}
@@ -256,16 +269,20 @@ func (e *Early) loop(ctx context.Context, names <-chan string) {
 	}
 	for {
 		select {
-		case n, ok := <-names:
-			if !ok {
-				flush()
-				return
-			}
-			if pending = append(pending, n); len(pending) >= earlyBatch {
-				flush()
-			}
+		case <-e.wake:
 		case <-tick.C:
-			flush()
+		}
+		e.mu.Lock()
+		pending, closed := e.queue, e.closed
+		e.queue = nil
+		e.mu.Unlock()
+		for len(pending) > 0 {
+			n := min(len(pending), earlyBatch)
+			flush(pending[:n])
+			pending = pending[n:]
+		}
+		if closed {
+			return
 		}
 	}
 }
@@ -311,11 +328,7 @@ func (r *Run) Media(ctx context.Context) ([]string, error) {
 
 // SetIgnored records files of the job that no row referenced.
 func (r *Run) SetIgnored(ctx context.Context, names []string) error {
-	j, err := r.jobs.UpdateJob(ctx, r.Job.ID, func(j *bulkd.Job) error { j.Ignored = names; return nil })
-	if err == nil {
-		r.Job = j
-	}
-	return err
+	return r.update(ctx, func(j *bulkd.Job) { j.Ignored = names })
 }
 
 // PlainName reports whether name is a plain file name: no folder, not "." or

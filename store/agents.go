@@ -75,6 +75,7 @@ func (ab *agentBuckets) get(id uint64) (*bulkd.Agent, error) {
 // ApplyAgents creates or updates agents and records the batch's progress in
 // the same transaction. A batch committed already is ignored.
 func (s *Store) ApplyAgents(ctx context.Context, jobID uint64, tenant string, changes []bulkd.AgentChange, p bulkd.Progress, words bulkd.Words) ([]bulkd.RowFailure, error) {
+	defer s.agentsRev.Add(1) // after the commit, whatever its outcome
 	rejected, err := s.applyBatch(ctx, jobID, p, func(tx *bolt.Tx) ([]bulkd.RowFailure, error) {
 		ab, err := openAgentBuckets(tx, tenant, true)
 		if err != nil {
@@ -226,3 +227,7 @@ func (s *Store) Agents(ctx context.Context, tenant string) ([]*bulkd.Agent, erro
 	}
 	return out, nil
 }
+
+// AgentsRevision implements bulkd.AgentStore: the store is the only writer
+// of its file, so a count of its agents writes is enough.
+func (s *Store) AgentsRevision() uint64 { return s.agentsRev.Load() }

@@ -39,10 +39,10 @@ func contactsBucket(tx *bolt.Tx, tenant string, create bool) (*bolt.Bucket, erro
 
 // ApplyContacts stores a batch of encoded contacts with the job's progress.
 func (s *Store) ApplyContacts(ctx context.Context, jobID uint64, tenant string, batch *bulkd.ContactBatch, p bulkd.Progress) error {
-	_, err := s.applyBatch(ctx, jobID, p, func(tx *bolt.Tx) ([]bulkd.RowFailure, error) {
+	err := s.applyGrouped(ctx, jobID, p, func(tx *bolt.Tx) error {
 		b, err := contactsBucket(tx, tenant, true)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		b.FillPercent = 0.95 // keys are appended in order
 		var key [8]byte
@@ -50,10 +50,10 @@ func (s *Store) ApplyContacts(ctx context.Context, jobID uint64, tenant string, 
 			id, val := batch.At(i)
 			binary.BigEndian.PutUint64(key[:], id)
 			if err := b.Put(key[:], val); err != nil {
-				return nil, fmt.Errorf("put contact %d: %w", id, err)
+				return fmt.Errorf("put contact %d: %w", id, err)
 			}
 		}
-		return nil, nil
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("apply contacts of job %d: %w", jobID, err)

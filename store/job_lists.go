@@ -118,7 +118,7 @@ func appendMedia(tx *bolt.Tx, id uint64, names []string) error {
 // transaction whose cost grows with len(names), not with the list: a
 // replayed take adds nothing.
 func (s *Store) AddMedia(ctx context.Context, id uint64, names []string) error {
-	err := s.update(ctx, func(tx *bolt.Tx) error {
+	err := s.group(ctx, func(tx *bolt.Tx) error {
 		if tx.Bucket(bucketJobs).Get(itob(id)) == nil {
 			return bulkd.Errorf(bulkd.ENOTFOUND, "job %d not found", id)
 		}

@@ -16,7 +16,30 @@ var _ bulkd.JobStore = (*Store)(nil)
 // CreateJob assigns job an ID (and CreatedAt when unset) and stores it with
 // its lists, its media and its index entries.
 func (s *Store) CreateJob(ctx context.Context, job *bulkd.Job) error {
-	return s.update(ctx, func(tx *bolt.Tx) error { return createJob(tx, job, s.now) })
+	return s.group(ctx, func(tx *bolt.Tx) error { return createJob(tx, job, s.now) })
+}
+
+// CreateJobs stores jobs as CreateJob does, at most perTx to a
+// transaction, with ids in their order: how the runner claims a folder's
+// files that settle together, and bulkbench fills a store with many jobs,
+// without a commit for each.
+func (s *Store) CreateJobs(ctx context.Context, jobs []*bulkd.Job, perTx int) error {
+	for len(jobs) > 0 {
+		n := min(perTx, len(jobs))
+		err := s.group(ctx, func(tx *bolt.Tx) error {
+			for _, j := range jobs[:n] {
+				if err := createJob(tx, j, s.now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("create jobs: %w", err)
+		}
+		jobs = jobs[n:]
+	}
+	return nil
 }
 
 func createJob(tx *bolt.Tx, job *bulkd.Job, now func() time.Time) error {
@@ -88,7 +111,7 @@ func (s *Store) Job(ctx context.Context, id uint64) (*bulkd.Job, error) {
 // fn changed what they are keyed by.
 func (s *Store) UpdateJob(ctx context.Context, id uint64, fn func(*bulkd.Job) error) (*bulkd.Job, error) {
 	var j *bulkd.Job
-	err := s.update(ctx, func(tx *bolt.Tx) error {
+	err := s.group(ctx, func(tx *bolt.Tx) error {
 		var err error
 		if j, err = getJob(tx, id); err != nil {
 			return err
@@ -129,8 +152,7 @@ func cloneJob(j *bulkd.Job) *bulkd.Job {
 
 // CommitProgress records a batch that stored no records of its own.
 func (s *Store) CommitProgress(ctx context.Context, id uint64, p bulkd.Progress) error {
-	_, err := s.applyBatch(ctx, id, p, nil)
-	return err
+	return s.applyGrouped(ctx, id, p, nil)
 }
 
 // applyBatch runs apply (which stores a batch's records and returns the rows
@@ -145,12 +167,30 @@ func (s *Store) applyBatch(ctx context.Context, id uint64, p bulkd.Progress, app
 	return s.applyBatchJob(ctx, id, p, func(tx *bolt.Tx, _ *bulkd.Job) ([]bulkd.RowFailure, error) { return apply(tx) })
 }
 
+// applyGrouped is applyBatch in a transaction shared with other writers
+// (see committer): apply must be safe to run twice, as a put of records
+// keyed by the job's rows is.
+func (s *Store) applyGrouped(ctx context.Context, id uint64, p bulkd.Progress, apply func(*bolt.Tx) error) error {
+	var fn func(*bolt.Tx, *bulkd.Job) ([]bulkd.RowFailure, error)
+	if apply != nil {
+		fn = func(tx *bolt.Tx, _ *bulkd.Job) ([]bulkd.RowFailure, error) { return nil, apply(tx) }
+	}
+	_, err := s.applyBatchIn(ctx, s.group, id, p, fn)
+	return err
+}
+
 // applyBatchJob is applyBatch for a kind whose batch also changes its job's
 // record (Counts): apply gets the job's record, which is written with the
 // progress in the same transaction.
 func (s *Store) applyBatchJob(ctx context.Context, id uint64, p bulkd.Progress, apply func(*bolt.Tx, *bulkd.Job) ([]bulkd.RowFailure, error)) ([]bulkd.RowFailure, error) {
+	return s.applyBatchIn(ctx, s.update, id, p, apply)
+}
+
+// applyBatchIn is applyBatchJob in a transaction of write's (s.update, or
+// s.group for an apply safe to run twice).
+func (s *Store) applyBatchIn(ctx context.Context, write func(context.Context, func(*bolt.Tx) error) error, id uint64, p bulkd.Progress, apply func(*bolt.Tx, *bulkd.Job) ([]bulkd.RowFailure, error)) ([]bulkd.RowFailure, error) {
 	var rejected []bulkd.RowFailure
-	err := s.update(ctx, func(tx *bolt.Tx) error {
+	err := write(ctx, func(tx *bolt.Tx) error {
 		rejected = nil
 		j, err := getRecord(tx, id)
 		if err != nil {

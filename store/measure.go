@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/bulkd/bulkd"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -75,25 +74,4 @@ func (s *Store) ContactStats(ctx context.Context, tenant string) (int, float64, 
 		return 0, 0, err
 	}
 	return n, float64(total) / float64(n), err
-}
-
-// CreateJobs stores jobs as CreateJob does, perTx to a transaction: how
-// bulkbench fills a store with many jobs without an fsync for each.
-func (s *Store) CreateJobs(ctx context.Context, jobs []*bulkd.Job, perTx int) error {
-	for len(jobs) > 0 {
-		n := min(perTx, len(jobs))
-		err := s.update(ctx, func(tx *bolt.Tx) error {
-			for _, j := range jobs[:n] {
-				if err := createJob(tx, j, s.now); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("create jobs: %w", err)
-		}
-		jobs = jobs[n:]
-	}
-	return nil
 }

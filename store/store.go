@@ -93,6 +93,9 @@ type Store struct {
 	// writeTx counts the read-write transactions run (bbolt counts only
 	// the read ones).
 	writeTx atomic.Int64
+	commits committer
+	// agentsRev is AgentsRevision: bumped after every agents write.
+	agentsRev atomic.Uint64
 }
 
 // Open opens (creating if needed) the store at path. It fails fast when

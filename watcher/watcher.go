@@ -6,7 +6,11 @@
 // present; on Windows, also openable exclusively). Off Windows a file whose
 // mtime is already older than the window (one renamed into place) has been
 // unchanged that long and is taken at once. On Linux a file some process
-// still has open for writing is not complete either.
+// still has open for writing is not complete either. Candidates are checked
+// every quarter window, and again just after the first of them is due to
+// settle, so a file is taken a millisecond or so (a twentieth of the window
+// at most) after settling rather than up to a poll later; files that
+// settle together are handed on together (Config.TakeAll).
 //
 // Nothing outside the root is followed: only real folders are tenant
 // folders and only regular files are candidates (checked with Lstat, never
@@ -68,7 +72,13 @@ type Config struct {
 	Rank func(name string) int
 	// Take claims a complete file. It is called from one goroutine, one
 	// file at a time; after it returns nil the file is no longer watched.
+	// Set Take or TakeAll.
 	Take func(ctx context.Context, tenant, dir, name string) error
+	// TakeAll, if set, is used instead of Take: it claims files that
+	// settled together (at most MaxTakeAll), in the order given, and
+	// returns an error for each, nil for a file taken. It is called from
+	// one goroutine.
+	TakeAll func(ctx context.Context, files []File) []error
 	// MaxBackoff caps the wait between takes of a file whose Take keeps
 	// failing; 0 means DefaultMaxBackoff.
 	MaxBackoff time.Duration
@@ -159,6 +169,10 @@ type Watcher struct {
 	log     hclog.Logger
 	settler *fsx.Settler
 
+	// together is how long after the first candidate is due the due
+	// timer fires (see settleUntil): a twentieth of the window, 1–50ms.
+	together time.Duration
+
 	fsw   *fsnotify.Watcher
 	cands map[string]*candidate
 	// misses are the listed files that are not candidates, by path.
@@ -180,7 +194,8 @@ type Watcher struct {
 // New returns a Watcher for cfg.
 func New(cfg Config, logger hclog.Logger) *Watcher {
 	return &Watcher{cfg: cfg, log: logger, settler: fsx.NewSettler(cfg.Settle, time.Now),
-		cands: map[string]*candidate{}, misses: map[string]*miss{}, warned: map[string]bool{},
+		together: min(max(cfg.Settle/20, time.Millisecond), 50*time.Millisecond),
+		cands:    map[string]*candidate{}, misses: map[string]*miss{}, warned: map[string]bool{},
 		view: map[string]map[string]FileState{}}
 }
 
@@ -264,6 +279,11 @@ func (w *Watcher) loop(ctx context.Context) {
 	defer poll.Stop()
 	rescan := time.NewTicker(w.cfg.Rescan)
 	defer rescan.Stop()
+	// due fires when the first candidate that is not settled yet will be,
+	// if nothing changes it: checked then, not at the next poll.
+	due := time.NewTimer(time.Hour)
+	due.Stop()
+	defer due.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -289,7 +309,9 @@ func (w *Watcher) loop(ctx context.Context) {
 		case <-rescan.C:
 			w.rescan()
 		case <-poll.C:
-			w.settle(ctx)
+			w.settleUntil(ctx, due)
+		case <-due.C:
+			w.settleUntil(ctx, due)
 		}
 	}
 }
@@ -489,9 +511,21 @@ func (w *Watcher) forgetMiss(path string) {
 	w.hide(m.tenant, m.name)
 }
 
+// settleUntil settles, then sets due to fire when the next candidate may
+// have settled, plus w.together: files written a few milliseconds apart
+// (a CONTACT file and the AGENTS file its rows name) settle in the same
+// check, and are taken in Rank order.
+func (w *Watcher) settleUntil(ctx context.Context, due *time.Timer) {
+	if next, ok := w.settle(ctx); ok {
+		due.Reset(max(time.Until(next), 0) + w.together)
+	}
+}
+
 // settle takes every candidate that has been stable for the whole window,
 // in Rank order, so files that settle together are taken in a known order.
-func (w *Watcher) settle(ctx context.Context) {
+// It returns when the first candidate not settled yet will be, if it does
+// not change.
+func (w *Watcher) settle(ctx context.Context) (next time.Time, ok bool) {
 	var ready []string
 	now := time.Now()
 	for path, c := range w.cands {
@@ -506,6 +540,9 @@ func (w *Watcher) settle(ctx context.Context) {
 		}
 		if !settled {
 			w.showUnsettled(path, c, now)
+			if t, due := w.settler.Due(path); due && t.After(now) && (!ok || t.Before(next)) {
+				next, ok = t, true
+			}
 			continue
 		}
 		if w.cfg.DoneMarker {
@@ -526,27 +563,65 @@ func (w *Watcher) settle(ctx context.Context) {
 	slices.SortFunc(ready, func(a, b string) int {
 		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(w.cands[a].name, w.cands[b].name), cmp.Compare(a, b))
 	})
-	for _, path := range ready {
-		c := w.cands[path]
-		if err := w.cfg.Take(ctx, c.tenant, c.dir, c.name); err != nil {
-			if ctx.Err() != nil {
-				return
-			}
-			w.failed(path, c, err)
-			continue
+	for len(ready) > 0 {
+		chunk := ready[:min(len(ready), MaxTakeAll)]
+		ready = ready[len(chunk):]
+		files := make([]File, len(chunk))
+		for i, path := range chunk {
+			c := w.cands[path]
+			files[i] = File{Tenant: c.tenant, Dir: c.dir, Name: c.name}
 		}
-		if c.failures > 0 {
-			w.log.Info("file taken after failed attempts", "tenant", c.tenant, "file", c.name, "attempts", c.failures+1)
+		errs := w.takeAll(ctx, files)
+		if ctx.Err() != nil {
+			return next, ok
 		}
-		delete(w.cands, path)
-		w.hide(c.tenant, c.name)
-		w.settler.Forget(path)
-		if w.cfg.DoneMarker {
-			if err := os.Remove(path + DoneSuffix); err != nil && !os.IsNotExist(err) {
-				w.log.Warn("remove done marker", "file", path+DoneSuffix, "error", err)
-			}
+		for i, path := range chunk {
+			w.taken(path, errs[i])
 		}
 	}
+	return next, ok
+}
+
+// taken updates a candidate after its take: forgotten once taken, retried
+// with backoff when its take failed.
+func (w *Watcher) taken(path string, err error) {
+	c := w.cands[path]
+	if err != nil {
+		w.failed(path, c, err)
+		return
+	}
+	if c.failures > 0 {
+		w.log.Info("file taken after failed attempts", "tenant", c.tenant, "file", c.name, "attempts", c.failures+1)
+	}
+	delete(w.cands, path)
+	w.hide(c.tenant, c.name)
+	w.settler.Forget(path)
+	if w.cfg.DoneMarker {
+		if err := os.Remove(path + DoneSuffix); err != nil && !os.IsNotExist(err) {
+			w.log.Warn("remove done marker", "file", path+DoneSuffix, "error", err)
+		}
+	}
+}
+
+// File is a file for TakeAll: its tenant, the folder it is in, its name.
+type File struct{ Tenant, Dir, Name string }
+
+// MaxTakeAll is the most files one TakeAll is given: the first of a large
+// drop start while the rest are claimed.
+const MaxTakeAll = 64
+
+// takeAll takes files with TakeAll, or with Take one by one.
+func (w *Watcher) takeAll(ctx context.Context, files []File) []error {
+	if w.cfg.TakeAll != nil {
+		return w.cfg.TakeAll(ctx, files)
+	}
+	errs := make([]error, len(files))
+	for i, f := range files {
+		if errs[i] = w.cfg.Take(ctx, f.Tenant, f.Dir, f.Name); errs[i] != nil && ctx.Err() != nil {
+			break
+		}
+	}
+	return errs
 }
 
 // failed schedules the next take of a candidate whose Take failed: after

@@ -69,6 +69,18 @@ func (s *Settler) Check(path string) (exists, settled bool) {
 	return true, true
 }
 
+// Due returns when path, as last checked, will have been unchanged for the
+// whole window (false: not checked, or forgotten). A watcher checks it
+// again then rather than at its next poll, so that a file is taken within
+// a millisecond or so of settling, not up to a poll interval later.
+func (s *Settler) Due(path string) (time.Time, bool) {
+	st := s.seen[path]
+	if st == nil {
+		return time.Time{}, false
+	}
+	return st.since.Add(s.window), true
+}
+
 // Restart makes path wait a whole window again, as after a failed take.
 func (s *Settler) Restart(path string) {
 	if st := s.seen[path]; st != nil {

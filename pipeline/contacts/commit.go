@@ -3,6 +3,7 @@ package contacts
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -13,6 +14,10 @@ import (
 // earlyCommitAfter is how long a row waits for its recordings to be known
 // before the rows before it are committed without it.
 const earlyCommitAfter = 250 * time.Millisecond
+
+// minRowBytes is a guess at the fewest bytes a row of metadata takes, to
+// size the first batch of a small file (a batch still grows past it).
+const minRowBytes = 32
 
 // batch is a run of consecutive rows handed from the parser to the writer.
 type batch struct {
@@ -34,13 +39,20 @@ func (im *Importer) commit(ctx context.Context, job *bulkd.Job, meta string, opt
 	go func() {
 		defer close(batches)
 		size := 256 // bytes a contact, until a batch tells
+		// A batch is made for the rows the file can hold, at most a
+		// batch's: most files a site's recorders drop hold a few rows,
+		// and clearing a megabyte for each cost more than their rows.
+		rows := im.batch
+		if fi, err := os.Stat(meta); err == nil {
+			rows = int(min(int64(rows), fi.Size()/minRowBytes+1))
+		}
 		next := func() *bulkd.ContactBatch {
 			select {
 			case b := <-free:
 				b.Reset()
 				return b
 			default:
-				return bulkd.NewContactBatch(im.batch, size)
+				return bulkd.NewContactBatch(rows, size)
 			}
 		}
 		cur := batch{contacts: next()}

@@ -30,9 +30,10 @@ type Store interface {
 
 // Importer is the contacts importer.
 type Importer struct {
-	store Store
-	media *media.Store
-	batch int
+	store  Store
+	media  *media.Store
+	batch  int
+	agents agentIndexes
 }
 
 // New returns a contacts importer committing batch rows a transaction

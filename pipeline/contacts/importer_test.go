@@ -185,3 +185,40 @@ func TestImporter_ResumeLosesAndDoublesNothing(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("call-%d", i+1), c.CallID)
 	}
 }
+
+// TestImporter_AgentsFollowChanges: the tenant's agents, kept between jobs,
+// are read again once an agents import changed them, and a tenant's agents
+// are never another's.
+func TestImporter_AgentsFollowChanges(t *testing.T) {
+	ctx := context.Background()
+	st, ms := openStores(t)
+	r := pipeline.NewRunner(pipeline.Config{WorkDir: filepath.Join(t.TempDir(), "work")}, st,
+		[]pipeline.Importer{agents.New(st, 0), contacts.New(st, ms, 0)}, hclog.NewNullLogger())
+	require.NoError(t, r.Open(ctx))
+	defer r.Close()
+	wav, err := os.ReadFile(filepath.Join("..", "..", "testdata", "media", "call1.wav"))
+	require.NoError(t, err)
+	contactsOf := func(agent string) *bulkd.Job {
+		csv := "AgentId,ContactStartTimeMs,CallId,Recording1\n" + agent + ",1447100000000,c1,call1.wav\n"
+		return runJob(t, r, bulkd.KindContacts, map[string][]byte{"CONTACT.x.csv": []byte(csv), "call1.wav": wav}, "CONTACT.x.csv")
+	}
+	steps := []struct {
+		agents string // an AGENTS file imported first, if any
+		agent  string
+		want   bulkd.JobState
+	}{
+		{"Email,Full Name\na@abc.com,A\n", "a@abc.com", bulkd.StateSucceeded},
+		{"", "b@abc.com", bulkd.StateFailed},
+		{"", "b@abc.com", bulkd.StateFailed}, // read from what is kept
+		{"Email,Full Name\nb@abc.com,B\n", "b@abc.com", bulkd.StateSucceeded},
+		{"", "a@abc.com", bulkd.StateSucceeded},
+	}
+	for i, s := range steps {
+		if s.agents != "" {
+			ag := runJob(t, r, bulkd.KindAgents, map[string][]byte{"AGENTS.a.csv": []byte(s.agents)}, "AGENTS.a.csv")
+			require.Equal(t, bulkd.StateSucceeded, ag.State, "step %d: %s", i, ag.Error)
+		}
+		j := contactsOf(s.agent)
+		assert.Equal(t, s.want, j.State, "step %d: contacts of %s: %s", i, s.agent, j.Error)
+	}
+}

@@ -15,8 +15,11 @@ func Spec() pipeline.Spec {
 		Kind:      bulkd.KindContacts,
 		Routes:    []string{"CONTACT.?*.csv", "CONTACT.?*.json", "CONTACT.?*.zip"},
 		DependsOn: []bulkd.Kind{bulkd.KindAgents},
-		Scopes:    []string{bulkd.ScopeContactsImport, bulkd.ScopeContactsCapture, bulkd.ScopeContactsRead},
-		Limits:    "16,777,215 rows a file; uploads and ZIPs as the limits block says",
+		// A contact is keyed by its job and row, and a recording is stored
+		// by its content: two files never write the same record.
+		Overlap: true,
+		Scopes:  []string{bulkd.ScopeContactsImport, bulkd.ScopeContactsCapture, bulkd.ScopeContactsRead},
+		Limits:  "16,777,215 rows a file; uploads and ZIPs as the limits block says",
 		New: func(d pipeline.Deps) (pipeline.Importer, error) {
 			st, err := pipeline.StoreAs[Store](d, bulkd.KindContacts)
 			return New(st, d.Media, d.Batch), err
