@@ -55,7 +55,21 @@ type Config struct {
 type HTTP struct {
 	Listen      string    `hcl:"listen,optional"`
 	ListenRange hcl.Range `hcl:"listen,attr_value_range"`
+	// TLSCertFile and TLSKeyFile (PEM, both or neither) serve HTTPS; the
+	// files are read again when they change and on SIGHUP.
+	TLSCertFile      string    `hcl:"tls_cert_file,optional"`
+	TLSCertFileRange hcl.Range `hcl:"tls_cert_file,attr_value_range"`
+	TLSKeyFile       string    `hcl:"tls_key_file,optional"`
+	TLSKeyFileRange  hcl.Range `hcl:"tls_key_file,attr_value_range"`
+	// TrustedNetwork allows plain HTTP on an address that is not loopback:
+	// the network between bulkd and its clients is trusted (a private
+	// link, or TLS ended in front of bulkd).
+	TrustedNetwork      bool      `hcl:"trusted_network,optional"`
+	TrustedNetworkRange hcl.Range `hcl:"trusted_network,attr_value_range"`
 }
+
+// TLS reports whether the listener serves HTTPS.
+func (h *HTTP) TLS() bool { return h.TLSCertFile != "" }
 
 // Auth configures HS256 JWTs; static tokens are per tenant. Secrets are
 // never in the file: it names the environment variables that hold them.
@@ -430,6 +444,13 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 	if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
 		bad(c.HTTP.ListenRange, "Invalid listen address", fmt.Sprintf("http.listen = %q: %v (expected host:port such as 127.0.0.1:8765).", c.HTTP.Listen, err))
 	}
+	if (c.HTTP.TLSCertFile == "") != (c.HTTP.TLSKeyFile == "") {
+		r := c.HTTP.TLSCertFileRange
+		if c.HTTP.TLSCertFile == "" {
+			r = c.HTTP.TLSKeyFileRange
+		}
+		bad(r, "Incomplete TLS", "http.tls_cert_file and http.tls_key_file go together: set both to serve HTTPS, or neither.")
+	}
 	if c.DataDir == "" {
 		bad(c.DataDirRange, "Invalid data_dir", "data_dir must not be empty.")
 	}
@@ -482,6 +503,11 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 		bad(c.Auth.JWTSecretEnvRange, "Invalid variable name", "auth.jwt_secret_env is not an environment variable name (letters, digits and _): it names the variable that holds the secret; the secret itself never goes in this file.")
 	}
 	c.DataDir = resolve(base, c.DataDir)
+	for _, f := range []*string{&c.HTTP.TLSCertFile, &c.HTTP.TLSKeyFile} {
+		if *f != "" {
+			*f = resolve(base, *f)
+		}
+	}
 	if c.Watch.Root == "" {
 		c.Watch.Root = filepath.Join(c.DataDir, "gis")
 	} else {

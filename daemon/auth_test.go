@@ -153,6 +153,9 @@ func TestAuth_NonLoopbackAllowedWithAuth(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	opt(cfg)
 	cfg.HTTP.Listen = "0.0.0.0:0"
+	err := daemon.New(cfg, hclog.NewNullLogger()).Open(context.Background())
+	require.ErrorContains(t, err, "Address needs TLS", "a token never crosses the network in clear")
+	cfg.HTTP.TrustedNetwork = true
 	d := daemon.New(cfg, hclog.NewNullLogger())
 	require.NoError(t, d.Open(context.Background()))
 	require.NoError(t, d.Close())

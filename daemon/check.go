@@ -10,12 +10,14 @@ import (
 
 	"github.com/bulkd/bulkd/auth"
 	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/internal/certs"
 )
 
 // Check runs every check Open runs before it takes the data dir's lock and
 // binds the port, reading secrets with getenv: each token's variable set,
 // the JWT secret long enough, tokens distinct, a non-loopback http.listen
-// only with authentication, data_dir and watch.root creatable and
+// only with authentication and TLS (or http.trusted_network), the TLS
+// certificate loading, data_dir and watch.root creatable and
 // writable. It reports every problem, each once, at its place in the file,
 // so `bulkd config check` says what `bulkd run` would refuse. It writes
 // nothing that stays: a folder that does not exist yet is not created.
@@ -51,9 +53,18 @@ func Check(cfg *config.Config, getenv func(string) string) config.Diagnostics {
 	}
 	// Configured but broken authentication is reported above; the listen
 	// rule is about none being configured at all.
-	if a.JWTSecretEnv == "" && len(a.Tokens) == 0 {
-		if err := checkListen(cfg.HTTP.Listen); err != nil {
-			bad(cfg.HTTP.ListenRange, "Address needs authentication", err.Error()+".")
+	h := cfg.HTTP
+	if loopback, err := loopbackListen(h.Listen); err == nil && !loopback {
+		if a.JWTSecretEnv == "" && len(a.Tokens) == 0 {
+			bad(h.ListenRange, "Address needs authentication", fmt.Sprintf("http.listen %q is not a loopback address: without authentication configured (a tenant token or auth.jwt_secret_env) bulkd serves only on 127.0.0.1 or ::1.", h.Listen))
+		}
+		if !h.TLS() && !h.TrustedNetwork {
+			bad(h.ListenRange, "Address needs TLS", fmt.Sprintf("http.listen %q is not a loopback address: tokens would cross the network in clear. Set http.tls_cert_file and http.tls_key_file, or http.trusted_network = true when the network is trusted (a private link, or TLS ended in front of bulkd).", h.Listen))
+		}
+	}
+	if h.TLS() {
+		if _, err := certs.Load(h.TLSCertFile, h.TLSKeyFile); err != nil {
+			bad(h.TLSCertFileRange, "Invalid TLS certificate", err.Error()+".")
 		}
 	}
 

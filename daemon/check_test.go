@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/daemon"
+	"github.com/bulkd/bulkd/internal/certs/certstest"
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/stretchr/testify/assert"
@@ -50,8 +51,22 @@ func TestCheck(t *testing.T) {
 		{name: "defaults on a fresh folder", src: "data_dir = \"data\"\n"},
 		{name: "public address without auth", src: "data_dir = \"data\"\nhttp {\n  listen = \"0.0.0.0:8765\"\n}\n",
 			want: []string{`bulkd.hcl:3:12: Address needs authentication: http.listen "0.0.0.0:8765" is not a loopback address`}},
-		{name: "public address with a token", src: "data_dir = \"data\"\nhttp {\n  listen = \"0.0.0.0:8765\"\n}\n" + acme,
+		{name: "public address with a token, no TLS", src: "data_dir = \"data\"\nhttp {\n  listen = \"0.0.0.0:8765\"\n}\n" + acme,
+			env:  map[string]string{"ACME_TOKEN": "t1"},
+			want: []string{`bulkd.hcl:3:12: Address needs TLS: http.listen "0.0.0.0:8765" is not a loopback address: tokens would cross the network in clear.`}},
+		{name: "public address with a token on a trusted network", src: "data_dir = \"data\"\nhttp {\n  listen = \"0.0.0.0:8765\"\n  trusted_network = true\n}\n" + acme,
 			env: map[string]string{"ACME_TOKEN": "t1"}},
+		{name: "public address with a token and TLS", src: "data_dir = \"data\"\nhttp {\n  listen = \"0.0.0.0:8765\"\n  tls_cert_file = \"cert.pem\"\n  tls_key_file = \"key.pem\"\n}\n" + acme,
+			env: map[string]string{"ACME_TOKEN": "t1"},
+			before: func(t *testing.T, dir string) {
+				certstest.NewCA(t, dir).Issue(t, 1, filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
+			}},
+		{name: "TLS files that are no certificate", src: "data_dir = \"data\"\nhttp {\n  tls_cert_file = \"cert.pem\"\n  tls_key_file = \"key.pem\"\n}\n",
+			before: func(t *testing.T, dir string) {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "cert.pem"), []byte("x"), 0o600))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, "key.pem"), []byte("x"), 0o600))
+			},
+			want: []string{"bulkd.hcl:3:19: Invalid TLS certificate: load TLS certificate "}},
 		{name: "token variable unset", src: "data_dir = \"data\"\n" + acme,
 			want: []string{`bulkd.hcl:4:18: Token variable not set: tenant "acme": token.secret_env: the environment variable ACME_TOKEN is not set.`}},
 		{name: "JWT secret too short", src: "data_dir = \"data\"\nauth {\n  jwt_secret_env = \"JWT\"\n}\n",

@@ -5,15 +5,18 @@ package daemon
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/bulkd/bulkd"
@@ -21,6 +24,7 @@ import (
 	"github.com/bulkd/bulkd/auth"
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/dashboard"
+	"github.com/bulkd/bulkd/internal/certs"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/metrics"
 	"github.com/bulkd/bulkd/pipeline"
@@ -48,6 +52,7 @@ type Daemon struct {
 	watcher *watcher.Watcher
 	ln      net.Listener
 	http    *http.Server
+	certs   *certs.Reloader // the listener's, with TLS
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -153,6 +158,12 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if d.ln, err = net.Listen("tcp", d.cfg.HTTP.Listen); err != nil {
 		return fmt.Errorf("listen on %s: %w", d.cfg.HTTP.Listen, err)
 	}
+	if d.cfg.HTTP.TLS() {
+		if d.certs, err = certs.Load(d.cfg.HTTP.TLSCertFile, d.cfg.HTTP.TLSKeyFile); err != nil {
+			return err
+		}
+		d.ln = tls.NewListener(d.ln, d.certs.ServerConfig())
+	}
 	var metricsHandler http.Handler
 	if d.metrics != nil {
 		metricsHandler = d.metrics.Handler()
@@ -199,6 +210,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	}
 	var loopCtx context.Context
 	loopCtx, d.cancel = context.WithCancel(context.Background())
+	d.watchCerts(loopCtx)
 	d.wg.Add(2)
 	go func() {
 		defer d.wg.Done()
@@ -324,20 +336,53 @@ func authConfig(cfg *config.Config) auth.Config {
 	return a
 }
 
-// checkListen refuses a non-loopback address when bulkd has no
-// authentication configured: it must not be reachable from other machines.
-func checkListen(addr string) error {
+// certsEvery is how often the TLS files are looked at for a renewal.
+const certsEvery = 5 * time.Second
+
+// watchCerts reloads the TLS certificate when its files change, and on
+// SIGHUP, until ctx ends. Without TLS a SIGHUP (systemctl reload) is
+// logged and otherwise ignored: it must not stop bulkd, as it would by
+// default.
+func (d *Daemon) watchCerts(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	log := d.log.Named("tls")
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		defer signal.Stop(hup)
+		if d.certs == nil {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-hup:
+					log.Info("SIGHUP: nothing to reload (no TLS configured)")
+				}
+			}
+		}
+		d.certs.Watch(ctx, certsEvery, hup, func(changed bool, err error) {
+			if err != nil {
+				log.Error("cannot reload the TLS certificate; the one in use stays", "error", err)
+				return
+			}
+			leaf := d.certs.Certificate().Leaf
+			log.Info("TLS certificate reloaded", "subject", leaf.Subject.String(), "serial", leaf.SerialNumber.String(), "not_after", leaf.NotAfter)
+		})
+	}()
+}
+
+// loopbackListen reports whether a listen address is this machine only.
+func loopbackListen(addr string) (bool, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("http.listen %q: %w", addr, err)
+		return false, fmt.Errorf("http.listen %q: %w", addr, err)
 	}
 	if host == "localhost" {
-		return nil
+		return true, nil
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("http.listen %q is not a loopback address: without authentication configured (a tenant token or auth.jwt_secret_env) bulkd serves only on 127.0.0.1 or ::1", addr)
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
 }
 
 // tenants are the configured tenants and those with a folder under the

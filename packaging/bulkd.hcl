@@ -8,6 +8,13 @@ dedupe     = true     # skip a file byte-identical to one already imported
 
 http {
   listen = "127.0.0.1:8765"   # loopback only until authentication is configured
+  # Another address also needs TLS (or trusted_network = true): a token
+  # must not cross the network in clear. The files are read again when
+  # they change and on SIGHUP (systemctl reload bulkd), so a renewal needs
+  # no restart.
+  # tls_cert_file   = "/etc/bulkd/tls/cert.pem"
+  # tls_key_file    = "/etc/bulkd/tls/key.pem"
+  # trusted_network = false
 }
 
 watch {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/api"
+	"github.com/bulkd/bulkd/internal/certs"
 )
 
 // The environment of the client commands: the daemon's address and the
@@ -24,19 +26,22 @@ import (
 const (
 	envURL     = "BULKD_URL"
 	envToken   = "BULKD_TOKEN"
+	envCAFile  = "BULKD_CA_FILE"
 	defaultURL = "http://127.0.0.1:8765"
 	clientHelp = `
 The daemon's address is --server URL, else $BULKD_URL, else
 ` + defaultURL + `. The token, when bulkd has authentication, is read
 from the file --token-file names, else from $BULKD_TOKEN; never from the
 command line, where other users could read it. Nothing secret is printed.
-Open (no authentication), the tenant is sent as X-Tenant.
+Open (no authentication), the tenant is sent as X-Tenant. An https://
+server's certificate is verified against the system's CAs, or those of
+the PEM file --ca-file names, else $` + envCAFile + ` (a private CA).
 `
 )
 
 // clientOpts are the flags every client command has.
 type clientOpts struct {
-	server, tokenFile *string
+	server, tokenFile, caFile *string
 }
 
 // serverUsage is --server's usage but for validate's.
@@ -47,6 +52,7 @@ func clientFlags(fs *flag.FlagSet, usage string) clientOpts {
 	return clientOpts{
 		server:    fs.String("server", "", usage),
 		tokenFile: fs.String("token-file", "", "read the bearer token from `PATH` (default $"+envToken+")"),
+		caFile:    fs.String("ca-file", "", "verify an https server against the CAs of this PEM `FILE` (default $"+envCAFile+", else the system's)"),
 	}
 }
 
@@ -88,7 +94,19 @@ func (m *Main) newClient(o clientOpts, tenant string) (*client, error) {
 	if token != "" && u.Scheme == "http" && !loopback(u.Hostname()) {
 		fmt.Fprintf(m.stderr, "bulkd: warning: the token goes to %s over plain HTTP, readable on the way\n", u.Host)
 	}
-	return &client{base: u, token: token, tenant: tenant, http: &http.Client{}}, nil
+	caFile := *o.caFile
+	if caFile == "" {
+		caFile = m.getenv(envCAFile)
+	}
+	pool, err := certs.CAPool(caFile)
+	if err != nil {
+		return nil, err
+	}
+	hc := &http.Client{}
+	if pool != nil {
+		hc.Transport = &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	}
+	return &client{base: u, token: token, tenant: tenant, http: hc}, nil
 }
 
 // readToken reads a token file: its one line, spaces trimmed. A file that

@@ -18,6 +18,7 @@ import (
 	"github.com/bulkd/bulkd/api"
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/daemon"
+	"github.com/bulkd/bulkd/internal/certs/certstest"
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -365,4 +366,36 @@ func TestMain_ImportBars(t *testing.T) {
 	assert.Contains(t, errOut.String(), "uploading AGENTS.row-errors.csv")
 	assert.Contains(t, errOut.String(), "\r", "a bar is drawn over in place")
 	assert.NotContains(t, errOut.String(), "uploading AGENTS.row-errors.csv (", "no plain line")
+}
+
+// TestMain_ClientTLS: the client commands reach an https:// bulkd whose
+// certificate a private CA signed with --ca-file or $BULKD_CA_FILE, and
+// refuse it otherwise.
+func TestMain_ClientTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca := certstest.NewCA(t, dir)
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	ca.Issue(t, 1, cert, key)
+	b := startBulkd(t, func(c *config.Config) { c.HTTP.TLSCertFile, c.HTTP.TLSKeyFile = cert, key })
+	server := strings.Replace(b.url, "http://", "https://", 1)
+	t.Setenv(envURL, server)
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  string
+		code int
+		out  string
+	}{
+		{name: "--ca-file", args: []string{"jobs", "--ca-file", ca.File}, out: "no jobs"},
+		{name: "$BULKD_CA_FILE", args: []string{"jobs"}, env: ca.File, out: "no jobs"},
+		{name: "the system's CAs do not know it", args: []string{"jobs"}, code: 1, out: "certificate"},
+		{name: "a CA file that holds none", args: []string{"jobs", "--ca-file", cert + ".missing"}, code: 1, out: "read CA file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(envCAFile, tc.env)
+			out, errOut, code := runCLI(t, tc.args...)
+			assert.Equal(t, tc.code, code, errOut)
+			assert.Contains(t, out+errOut, tc.out)
+		})
+	}
 }

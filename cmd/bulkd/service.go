@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulkd/bulkd/config"
 	"github.com/kardianos/service"
 )
 
@@ -173,7 +175,7 @@ func (m *Main) service(args []string) error {
 	case "uninstall":
 		return m.serviceUninstall(mgr, *name)
 	case "start":
-		return m.serviceStart(context.Background(), mgr, *name, func(cmd []string) (string, error) {
+		return m.serviceStart(context.Background(), mgr, *name, func(cmd []string) (*config.HTTP, error) {
 			// The address is the installed service's: its --config, or the
 			// defaults when it runs on --workdir. Where the definition
 			// cannot be read, the --config given to start stands in.
@@ -183,9 +185,9 @@ func (m *Main) service(args []string) error {
 			}
 			c, _, err := m.load(p)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
-			return c.HTTP.Listen, nil
+			return c.HTTP, nil
 		}, startWait)
 	case "stop":
 		return m.serviceStop(mgr, *name)
@@ -287,9 +289,9 @@ func (m *Main) serviceUninstall(mgr manager, name string) error {
 
 // serviceStart starts the service and waits until its /healthz answers,
 // the service stops (the daemon died: a taken port, a missing secret), or
-// wait passes. listen returns the installed service's http.listen from its
+// wait passes. listen returns the installed service's http block from its
 // command line (nil where it cannot be read).
-func (m *Main) serviceStart(ctx context.Context, mgr manager, name string, listen func(cmd []string) (string, error), wait time.Duration) error {
+func (m *Main) serviceStart(ctx context.Context, mgr manager, name string, listen func(cmd []string) (*config.HTTP, error), wait time.Duration) error {
 	cmd, _, err := mgr.Installed()
 	if notInstalled(err) {
 		fmt.Fprintf(m.stdout, "service %s is not installed; run 'bulkd service install' first\n", name)
@@ -298,11 +300,11 @@ func (m *Main) serviceStart(ctx context.Context, mgr manager, name string, liste
 	if err != nil && !errors.Is(err, errDefinitionUnknown) {
 		return fmt.Errorf("service start: %w", err)
 	}
-	addr, err := listen(cmd)
+	h, err := listen(cmd)
 	if err != nil {
 		return err
 	}
-	url, err := healthURL(addr)
+	url, err := healthURL(h.Listen, h.TLS())
 	if err != nil {
 		return fmt.Errorf("service start: %w", err)
 	}
@@ -340,9 +342,9 @@ func (m *Main) printLog(mgr manager, since func(int) ([]string, error)) {
 	}
 }
 
-// healthURL is /healthz at a listen address; a wildcard host is reached on
-// loopback.
-func healthURL(listen string) (string, error) {
+// healthURL is /healthz at a listen address, over HTTPS when the listener
+// has TLS; a wildcard host is reached on loopback.
+func healthURL(listen string, https bool) (string, error) {
 	host, port, err := net.SplitHostPort(listen)
 	if err != nil {
 		return "", fmt.Errorf("parse http.listen %q: %w", listen, err)
@@ -353,7 +355,11 @@ func healthURL(listen string) (string, error) {
 	case "::":
 		host = "::1"
 	}
-	return "http://" + net.JoinHostPort(host, port) + "/healthz", nil
+	scheme := "http://"
+	if https {
+		scheme = "https://"
+	}
+	return scheme + net.JoinHostPort(host, port) + "/healthz", nil
 }
 
 // healthPoll is the interval of waitHealthy's checks.
@@ -367,7 +373,10 @@ func waitHealthy(ctx context.Context, url string, status func() (service.Status,
 	defer cancel()
 	// No keep-alive: each poll is a fresh connection, so a daemon that died
 	// is not mistaken for one behind a stale connection.
-	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: time.Second}
+	// The certificate is not verified: this asks the service on this
+	// machine whether it is up, and sends no token; the name it answers to
+	// need not be the loopback one asked.
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true, TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: time.Second}
 	tick := time.NewTicker(healthPoll)
 	defer tick.Stop()
 	last := "no answer yet"

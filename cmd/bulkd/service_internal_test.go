@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulkd/bulkd/config"
 	"github.com/kardianos/service"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -200,9 +201,9 @@ func TestMain_ServiceStart(t *testing.T) {
 				f.log = append(f.log, fmt.Sprintf("line %d", i))
 			}
 			var gotCmd []string
-			listen := func(cmd []string) (string, error) {
+			listen := func(cmd []string) (*config.HTTP, error) {
 				gotCmd = cmd
-				return strings.TrimPrefix(srv.URL, "http://"), nil
+				return &config.HTTP{Listen: strings.TrimPrefix(srv.URL, "http://")}, nil
 			}
 			var out, errOut bytes.Buffer
 			err := NewMain(&out, &errOut).serviceStart(context.Background(), f, "bulkd", listen, tc.wait)
@@ -221,14 +222,19 @@ func TestMain_ServiceStart(t *testing.T) {
 }
 
 func TestHealthURL(t *testing.T) {
-	for _, tc := range []struct{ listen, want string }{
-		{"127.0.0.1:8765", "http://127.0.0.1:8765/healthz"},
-		{"0.0.0.0:80", "http://127.0.0.1:80/healthz"},
-		{":9000", "http://127.0.0.1:9000/healthz"},
-		{"[::]:9000", "http://[::1]:9000/healthz"},
+	for _, tc := range []struct {
+		listen string
+		https  bool
+		want   string
+	}{
+		{"127.0.0.1:8765", false, "http://127.0.0.1:8765/healthz"},
+		{"0.0.0.0:80", false, "http://127.0.0.1:80/healthz"},
+		{":9000", false, "http://127.0.0.1:9000/healthz"},
+		{"[::]:9000", false, "http://[::1]:9000/healthz"},
+		{"0.0.0.0:8443", true, "https://127.0.0.1:8443/healthz"},
 	} {
 		t.Run(tc.listen, func(t *testing.T) {
-			got, err := healthURL(tc.listen)
+			got, err := healthURL(tc.listen, tc.https)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
 		})
