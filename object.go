@@ -41,6 +41,10 @@ type ConfigObject struct {
 	Outcome ObjectOutcome `json:"-"`
 }
 
+// ObjectMediaField is the field of a configuration object that names a
+// blob of the media store by its digest (an Audio File's bytes).
+const ObjectMediaField = "SHA256"
+
 // ObjectField is one column's value, as canonical text.
 type ObjectField struct {
 	Name  string `json:"name"`

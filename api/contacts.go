@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"os"
 	"strconv"
 
 	"github.com/bulkd/bulkd"
@@ -81,20 +80,15 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request) {
 			s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "recording %s of contact %d has not been uploaded yet", loc, c.ID))
 			return
 		}
-		f, err := os.Open(s.Media.Path(rec.SHA256))
+		f, err := s.Media.OpenBlob(r.Context(), rec.SHA256)
 		if err != nil {
 			s.Error(w, r, err)
 			return
 		}
 		defer f.Close()
-		fi, err := f.Stat()
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
 		w.Header().Set("Content-Type", media.ContentType(loc))
 		w.Header().Set("ETag", `"`+rec.SHA256+`"`)
-		http.ServeContent(w, r, loc, fi.ModTime(), f)
+		http.ServeContent(w, r, loc, f.ModTime(), f)
 		return
 	}
 	s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "contact %d has no recording %q", c.ID, loc))

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/bulkd/bulkd"
-	"github.com/bulkd/bulkd/internal/fsx"
+	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
 	"github.com/bulkd/bulkd/pipeline/objects"
 )
@@ -402,18 +401,16 @@ func (s *Server) exportObjects(w http.ResponseWriter, r *http.Request) {
 	}
 	if t.Media { // once the answer has begun, a missing file could only cut the ZIP short
 		for _, o := range stored {
-			if err := s.checkMedia(o.Value(objects.FieldSHA256)); err != nil {
+			if sha := o.Value(objects.FieldSHA256); sha == "" {
+				continue
+			} else if err := s.Media.Has(r.Context(), sha); err != nil {
 				s.bulkImportError(w, r, fmt.Errorf("export %s %q: %w", t.Name, o.Key, err))
 				return
 			}
 		}
 	}
 	e := objects.NewExport(t, objs, func(sha string) (io.ReadCloser, error) {
-		f, err := s.openMedia(sha)
-		if err != nil {
-			return nil, err
-		}
-		return f, nil
+		return s.Media.OpenBlob(r.Context(), sha)
 	})
 	if e.Zip() {
 		w.Header().Set("Content-Type", "application/zip")
@@ -444,76 +441,19 @@ func (s *Server) getObjectAudio(w http.ResponseWriter, r *http.Request) {
 			err = bulkd.Errorf(bulkd.ENOTFOUND, "%s %q has no audio stored", t.Name, o.Key)
 		}
 	}
-	var f *os.File
+	var f media.Reader
 	if err == nil {
-		f, err = s.openMedia(sha)
+		f, err = s.Media.OpenBlob(r.Context(), sha)
 	}
 	if err != nil {
 		s.bulkImportError(w, r, err)
 		return
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		s.bulkImportError(w, r, fmt.Errorf("stat audio of %s: %w", o.Key, err))
-		return
-	}
 	w.Header().Set("Content-Type", "audio/wav")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": o.Key}))
 	w.Header().Set("ETag", `"`+sha+`"`)
-	http.ServeContent(w, r, o.Key, fi.ModTime(), f)
-}
-
-// mediaPath is where the blob a stored digest names is. The digest is
-// checked first: it comes from the store, yet it becomes a path.
-func (s *Server) mediaPath(sha string) (string, error) {
-	if !isDigest(sha) {
-		return "", fmt.Errorf("media %s: not a SHA-256 digest", clip(sha))
-	}
-	return s.Media.Path(sha), nil
-}
-
-// openMedia opens the blob a stored digest names.
-func (s *Server) openMedia(sha string) (*os.File, error) {
-	path, err := s.mediaPath(sha)
-	if err != nil {
-		return nil, err
-	}
-	f, err := fsx.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open media %s: %w", sha, err)
-	}
-	return f, nil
-}
-
-// checkMedia checks, without opening it, that a stored digest names a
-// blob of the media store ("" names none, and is fine).
-func (s *Server) checkMedia(sha string) error {
-	if sha == "" {
-		return nil
-	}
-	path, err := s.mediaPath(sha)
-	if err != nil {
-		return err
-	}
-	if err := fsx.CheckRegular(path); err != nil {
-		return fmt.Errorf("check media %s: %w", sha, err)
-	}
-	return nil
-}
-
-// isDigest reports whether s is a SHA-256 digest as the media store
-// writes it: 64 lower-case hex digits.
-func isDigest(s string) bool {
-	if len(s) != sha256.Size*2 {
-		return false
-	}
-	for _, c := range s {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+	http.ServeContent(w, r, o.Key, f.ModTime(), f)
 }
 
 // record holds stored fields as ExportRows reads them: by their canonical

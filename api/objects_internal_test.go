@@ -188,7 +188,7 @@ func storeAudio(t *testing.T, s *Server, wav []byte) media.Blob {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "prompt.wav")
 	require.NoError(t, os.WriteFile(path, wav, 0o644))
-	blob, err := s.Media.Ingest(path, "prompt.wav")
+	blob, err := s.Media.Ingest(context.Background(), path, "prompt.wav")
 	require.NoError(t, err)
 	require.NoError(t, s.Media.Sync())
 	return blob

@@ -443,7 +443,7 @@ func (s *Server) putRecording(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, bodyError(err, door{body: part}, "read body"))
 		return
 	}
-	b, err := s.Media.Ingest(path, loc)
+	b, err := s.Media.Ingest(r.Context(), path, loc)
 	if err != nil {
 		s.Error(w, r, bodyError(err, door{body: part}, "store the recording"))
 		return

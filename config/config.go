@@ -43,6 +43,7 @@ type Config struct {
 	Retention *Retention `hcl:"retention,block"`
 	Limits    *Limits    `hcl:"limits,block"`
 	Metrics   *Metrics   `hcl:"metrics,block"`
+	Media     *Media     `hcl:"media,block"`
 	Routes    []*Route   `hcl:"route,block"`
 	Tenants   []*Tenant  `hcl:"tenant,block"`
 
@@ -86,6 +87,35 @@ type Token struct {
 	SecretEnvRange hcl.Range `hcl:"secret_env,attr_value_range"`
 	ScopesRange    hcl.Range `hcl:"scopes,attr_value_range"`
 }
+
+// Media is where recordings are stored: the data dir's media folder
+// (backend "local", the default) or an S3-compatible bucket ("s3"), which
+// must exist. The keys are never in the file: it names the variables that
+// hold them.
+type Media struct {
+	Backend      string `hcl:"backend,optional"`
+	Endpoint     string `hcl:"endpoint,optional"` // host[:port]
+	Bucket       string `hcl:"bucket,optional"`
+	Region       string `hcl:"region,optional"`
+	Prefix       string `hcl:"prefix,optional"` // "" or ending in "/"
+	AccessKeyEnv string `hcl:"access_key_env,optional"`
+	SecretKeyEnv string `hcl:"secret_key_env,optional"`
+	// Insecure is plain HTTP, for an endpoint on this machine only.
+	Insecure bool `hcl:"insecure,optional"`
+	// CAFile verifies an endpoint whose certificate a private CA signed.
+	CAFile string `hcl:"ca_file,optional"`
+
+	BackendRange      hcl.Range `hcl:"backend,attr_value_range"`
+	EndpointRange     hcl.Range `hcl:"endpoint,attr_value_range"`
+	PrefixRange       hcl.Range `hcl:"prefix,attr_value_range"`
+	AccessKeyEnvRange hcl.Range `hcl:"access_key_env,attr_value_range"`
+	SecretKeyEnvRange hcl.Range `hcl:"secret_key_env,attr_value_range"`
+	InsecureRange     hcl.Range `hcl:"insecure,attr_value_range"`
+	DefRange          hcl.Range `hcl:",def_range"`
+}
+
+// S3 reports whether recordings go to a bucket.
+func (m *Media) S3() bool { return m != nil && m.Backend == "s3" }
 
 // Metrics configures GET /metrics, the Prometheus metrics. Served by
 // default; with authentication configured it takes a token with the
@@ -438,6 +468,38 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad(c.LogFormatRange, "Invalid log format", fmt.Sprintf("log_format = %q: use text or json.", c.LogFormat))
 	}
+	if m := c.Media; m != nil {
+		switch m.Backend {
+		case "", "local":
+		case "s3":
+			for _, req := range []struct {
+				name, v string
+			}{{"endpoint", m.Endpoint}, {"bucket", m.Bucket}, {"access_key_env", m.AccessKeyEnv}, {"secret_key_env", m.SecretKeyEnv}} {
+				if req.v == "" {
+					bad(m.DefRange, "Incomplete media block", fmt.Sprintf("media.%s is required with backend = \"s3\".", req.name))
+				}
+			}
+			for _, e := range []struct {
+				name, v string
+				r       hcl.Range
+			}{{"access_key_env", m.AccessKeyEnv, m.AccessKeyEnvRange}, {"secret_key_env", m.SecretKeyEnv, m.SecretKeyEnvRange}} {
+				if e.v != "" && !envNameRE.MatchString(e.v) {
+					bad(e.r, "Invalid variable name", fmt.Sprintf("media.%s is not an environment variable name (letters, digits and _): it names the variable that holds the key; the key itself never goes in this file.", e.name))
+				}
+			}
+			if strings.Contains(m.Endpoint, "://") || strings.Contains(m.Endpoint, "/") {
+				bad(m.EndpointRange, "Invalid endpoint", fmt.Sprintf("media.endpoint = %q: give host[:port] only; HTTPS is the default (insecure = true for plain HTTP on this machine).", m.Endpoint))
+			}
+			if m.Prefix != "" && !strings.HasSuffix(m.Prefix, "/") {
+				bad(m.PrefixRange, "Invalid prefix", fmt.Sprintf("media.prefix = %q: it ends in \"/\".", m.Prefix))
+			}
+			if m.Insecure && !loopbackHost(m.Endpoint) {
+				bad(m.InsecureRange, "Plain HTTP off this machine", fmt.Sprintf("media.insecure = true sends recordings in clear: only for an endpoint on this machine, and %q is not one.", m.Endpoint))
+			}
+		default:
+			bad(m.BackendRange, "Unknown media backend", fmt.Sprintf("media.backend = %q: use \"local\" (the data dir's media folder) or \"s3\".", m.Backend))
+		}
+	}
 	if c.MetricsOpen() && !c.MetricsEnabled() {
 		bad(c.Metrics.OpenRange, "Conflicting settings", "metrics.open = true opens /metrics, which metrics.enabled = false turns off: drop one of them.")
 	}
@@ -503,7 +565,11 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 		bad(c.Auth.JWTSecretEnvRange, "Invalid variable name", "auth.jwt_secret_env is not an environment variable name (letters, digits and _): it names the variable that holds the secret; the secret itself never goes in this file.")
 	}
 	c.DataDir = resolve(base, c.DataDir)
-	for _, f := range []*string{&c.HTTP.TLSCertFile, &c.HTTP.TLSKeyFile} {
+	paths := []*string{&c.HTTP.TLSCertFile, &c.HTTP.TLSKeyFile}
+	if c.Media != nil {
+		paths = append(paths, &c.Media.CAFile)
+	}
+	for _, f := range paths {
 		if *f != "" {
 			*f = resolve(base, *f)
 		}
@@ -514,6 +580,19 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 		c.Watch.Root = resolve(base, c.Watch.Root)
 	}
 	return diags
+}
+
+// loopbackHost reports whether host[:port] is this machine.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func resolve(base, p string) string {

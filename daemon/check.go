@@ -62,6 +62,19 @@ func Check(cfg *config.Config, getenv func(string) string) config.Diagnostics {
 			bad(h.ListenRange, "Address needs TLS", fmt.Sprintf("http.listen %q is not a loopback address: tokens would cross the network in clear. Set http.tls_cert_file and http.tls_key_file, or http.trusted_network = true when the network is trusted (a private link, or TLS ended in front of bulkd).", h.Listen))
 		}
 	}
+	if m := cfg.Media; m.S3() {
+		for _, e := range []struct {
+			name, v string
+			r       config.Range
+		}{{"access_key_env", m.AccessKeyEnv, m.AccessKeyEnvRange}, {"secret_key_env", m.SecretKeyEnv, m.SecretKeyEnvRange}} {
+			if e.v != "" && getenv(e.v) == "" {
+				bad(e.r, "Key variable not set", fmt.Sprintf("media.%s: the environment variable %s is not set.", e.name, e.v))
+			}
+		}
+		if _, err := certs.CAPool(m.CAFile); err != nil {
+			bad(m.DefRange, "Invalid CA file", "media.ca_file: "+err.Error()+".")
+		}
+	}
 	if h.TLS() {
 		if _, err := certs.Load(h.TLSCertFile, h.TLSKeyFile); err != nil {
 			bad(h.TLSCertFileRange, "Invalid TLS certificate", err.Error()+".")

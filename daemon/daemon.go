@@ -109,7 +109,10 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		jobsObs, watcherObs = d.metrics, d.metrics
 		mediaOpts = append(mediaOpts, media.WithObserver(d.metrics))
 	}
-	if d.media, err = media.Open(filepath.Join(d.cfg.DataDir, "media"), mediaOpts...); err != nil {
+	if d.media, err = openMedia(ctx, d.cfg, mediaOpts); err != nil {
+		return err
+	}
+	if err := d.sweepMedia(ctx); err != nil {
 		return err
 	}
 	importers, err := d.kinds.Build(pipeline.Deps{Store: d.store, Media: d.media, Tenant: d.cfg.Settings})
@@ -334,6 +337,47 @@ func authConfig(cfg *config.Config) auth.Config {
 		}
 	}
 	return a
+}
+
+// sweepAge is how old an unreferenced blob must be to be swept: a margin
+// for clocks (a bucket's) that disagree with this machine's.
+const sweepAge = time.Hour
+
+// sweepMedia removes the blobs no record names (see media.Store.Sweep),
+// before any job or request can store one.
+func (d *Daemon) sweepMedia(ctx context.Context) error {
+	refs := map[string]bool{}
+	if err := d.store.MediaDigests(ctx, func(sha string) { refs[sha] = true }); err != nil {
+		return fmt.Errorf("sweep media: %w", err)
+	}
+	n, err := d.media.Sweep(ctx, time.Now().Add(-sweepAge), func(sha string) bool { return refs[sha] })
+	if err != nil {
+		return fmt.Errorf("sweep media: %w", err)
+	}
+	if n > 0 {
+		d.log.Info("removed recordings no record names", "count", n)
+	}
+	return nil
+}
+
+// openMedia opens the media store the config names: the data dir's media
+// folder, or a bucket.
+func openMedia(ctx context.Context, cfg *config.Config, opts []media.Option) (*media.Store, error) {
+	m := cfg.Media
+	if !m.S3() {
+		return media.Open(filepath.Join(cfg.DataDir, "media"), opts...)
+	}
+	pool, err := certs.CAPool(m.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	return media.OpenS3(ctx, media.S3Config{
+		Endpoint: m.Endpoint, Bucket: m.Bucket, Region: m.Region, Prefix: m.Prefix,
+		AccessKey: os.Getenv(m.AccessKeyEnv), SecretKey: os.Getenv(m.SecretKeyEnv),
+		Insecure: m.Insecure, RootCAs: pool,
+	}, opts...)
 }
 
 // certsEvery is how often the TLS files are looked at for a renewal.

@@ -1,6 +1,7 @@
 package media_test
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -50,7 +51,7 @@ func TestStore_IngestOnlyRegularFiles(t *testing.T) {
 				}
 				path = link
 			}
-			b, err := s.Ingest(path, "call1.wav")
+			b, err := s.Ingest(context.Background(), path, "call1.wav")
 			if tc.wantErr {
 				require.Error(t, err)
 				assert.ErrorIs(t, err, fsx.ErrNotRegular)
@@ -76,14 +77,14 @@ func TestStore_IngestReplacesAStoredLink(t *testing.T) {
 	s, err := media.Open(dir)
 	require.NoError(t, err)
 	path := fixture(t, "call1.wav", "call1.wav")
-	b, err := s.Ingest(path, "call1.wav")
+	b, err := s.Ingest(context.Background(), path, "call1.wav")
 	require.NoError(t, err)
 	blob := s.Path(b.SHA256)
 	require.NoError(t, os.Remove(blob))
 	if err := os.Symlink(path, blob); err != nil {
 		t.Skipf("cannot make symbolic links here: %v", err)
 	}
-	again, err := s.Ingest(path, "call1.wav")
+	again, err := s.Ingest(context.Background(), path, "call1.wav")
 	require.NoError(t, err)
 	assert.Equal(t, b, again)
 	fi, err := os.Lstat(blob)

@@ -1,21 +1,25 @@
 // Package media is bulkd's content-addressed recording store: each
-// recording's bytes live once, at <dir>/<sha256[:2]>/<sha256>, never in
-// bbolt. It also owns the recording formats: which extension is which media
-// type, and whether a file's bytes are what its extension says (sniffed with
+// recording's bytes live once, under their SHA-256, never in bbolt: in a
+// local folder (<dir>/<sha256[:2]>/<sha256>, the default) or in an
+// S3-compatible bucket (<prefix><sha256[:2]>/<sha256>). It also owns the
+// recording formats: which extension is which media type, and whether a
+// file's bytes are what its extension says (sniffed with
 // gabriel-vasile/mimetype).
 package media
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/internal/fsx"
@@ -74,16 +78,41 @@ type Blob struct {
 	Size   int64
 }
 
-// Store is the media store rooted at a folder.
+// Store is the media store: the checks and the hashing, in front of a
+// backend that holds the bytes.
 type Store struct {
-	dir  string
+	back backend
 	obs  Observer
 	bufs sync.Pool // read buffers: a job may store thousands of recordings at once
 
-	mu     sync.Mutex
-	dirty  map[string]bool          // shard folders with new names not yet synced
-	busy   map[string]chan struct{} // blobs being linked in, closed when done
-	syncMu sync.Mutex               // held through a Sync, so a Sync never returns early
+	mu   sync.Mutex
+	busy map[string]chan struct{} // blobs being put in, closed when done
+}
+
+// backend holds blobs by digest.
+type backend interface {
+	// put stores file (open at path, described by fi, hashed as sha) as
+	// the blob sha unless it holds it, and reports whether it stored it.
+	// buf is scratch memory.
+	put(ctx context.Context, path, sha string, file *os.File, fi os.FileInfo, buf []byte) (bool, error)
+	// sync makes every blob put so far durable.
+	sync() error
+	// open opens a blob; fs.ErrNotExist when there is none.
+	open(ctx context.Context, sha string) (Reader, error)
+	// stat reports whether a blob is there (fs.ErrNotExist when not).
+	stat(ctx context.Context, sha string) error
+	// list calls fn with each blob's digest and when it was stored.
+	list(ctx context.Context, fn func(sha string, stored time.Time) error) error
+	// remove deletes a blob.
+	remove(ctx context.Context, sha string) error
+}
+
+// Reader is a blob open for reading: seekable, for HTTP Range requests.
+type Reader interface {
+	io.ReadSeekCloser
+	// Size is the blob's length and ModTime when it was stored.
+	Size() int64
+	ModTime() time.Time
 }
 
 // Observer is told what the store stores, for metrics. Its method is
@@ -101,20 +130,83 @@ type Option func(*Store)
 // WithObserver has the store tell o of each new blob.
 func WithObserver(o Observer) Option { return func(s *Store) { s.obs = o } }
 
-// Open returns the store at dir, creating it.
+// Open returns the store in the folder dir, creating it.
 func Open(dir string, opts ...Option) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open media store: %w", err)
 	}
-	s := &Store{dir: dir, dirty: map[string]bool{}, busy: map[string]chan struct{}{}}
+	return newStore(&local{dir: dir, dirty: map[string]bool{}}, opts), nil
+}
+
+func newStore(b backend, opts []Option) *Store {
+	s := &Store{back: b, busy: map[string]chan struct{}{}}
 	for _, o := range opts {
 		o(s)
 	}
-	return s, nil
+	return s
 }
 
-// Path returns where the blob with this digest lives.
-func (s *Store) Path(sha string) string { return filepath.Join(s.dir, sha[:2], sha) }
+// IsDigest reports whether s is a SHA-256 digest as the store names blobs:
+// 64 lower-case hex digits. A digest read from anywhere is checked before
+// it names a file or an object.
+func IsDigest(s string) bool {
+	if len(s) != sha256.Size*2 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Path returns where the blob sha lives when the store is a folder, ""
+// when it is a bucket.
+func (s *Store) Path(sha string) string {
+	if l, ok := s.back.(*local); ok && IsDigest(sha) {
+		return l.path(sha)
+	}
+	return ""
+}
+
+// blobKey is where a blob lives in its backend: a shard of 256, then the
+// digest.
+func blobKey(sha string) string { return sha[:2] + "/" + sha }
+
+// OpenBlob opens the blob sha for reading; an unknown one is an
+// ENOTFOUND error.
+func (s *Store) OpenBlob(ctx context.Context, sha string) (Reader, error) {
+	if !IsDigest(sha) {
+		return nil, fmt.Errorf("media %q: not a SHA-256 digest", clipDigest(sha))
+	}
+	r, err := s.back.open(ctx, sha)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, bulkd.Errorf(bulkd.ENOTFOUND, "media %s is not in the media store", sha)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open media %s: %w", sha, err)
+	}
+	return r, nil
+}
+
+// Has checks that the blob sha is in the store.
+func (s *Store) Has(ctx context.Context, sha string) error {
+	if !IsDigest(sha) {
+		return fmt.Errorf("media %q: not a SHA-256 digest", clipDigest(sha))
+	}
+	if err := s.back.stat(ctx, sha); err != nil {
+		return fmt.Errorf("check media %s: %w", sha, err)
+	}
+	return nil
+}
+
+func clipDigest(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
+}
 
 // ErrMismatch is returned by Ingest when a file's bytes are not what its
 // extension says.
@@ -134,7 +226,7 @@ const sniffLen = 3072
 // so a symbolic link (or Windows reparse point) is refused with an error
 // wrapping fsx.ErrNotRegular, never followed; and what is linked in must be
 // the very file that was read, else its bytes are copied (see link).
-func (s *Store) Ingest(path, name string) (Blob, error) {
+func (s *Store) Ingest(ctx context.Context, path, name string) (Blob, error) {
 	f, ok := formats[ext(name)]
 	if !ok {
 		return Blob{}, fmt.Errorf("%s: unknown recording extension (use %s)", name, Extensions)
@@ -168,34 +260,20 @@ func (s *Store) Ingest(path, name string) (Blob, error) {
 	if err != nil {
 		return Blob{}, fmt.Errorf("read %s: %w", name, err)
 	}
-	if err := fsx.SyncData(file); err != nil {
-		return Blob{}, fmt.Errorf("sync %s: %w", name, err)
-	}
 	b := Blob{SHA256: hex.EncodeToString(h.Sum(nil)), Size: int64(n) + rest}
-	stored, err := s.link(path, b.SHA256, file, fi, buf)
-	if err == nil && stored && s.obs != nil {
+	// One Ingest at a time puts a blob in: two recordings with the same
+	// bytes stored at once (a job's call1.wav and call2.wav) are stored,
+	// and told to the Observer, once.
+	release := s.claim(b.SHA256)
+	stored, err := s.back.put(ctx, path, b.SHA256, file, fi, buf)
+	release()
+	if err != nil {
+		return Blob{}, fmt.Errorf("media store: %s: %w", name, err)
+	}
+	if stored && s.obs != nil {
 		s.obs.Stored(b.Size)
 	}
-	return b, err
-}
-
-// copyChecked copies file from its start to dst crash-safely and fails
-// when the bytes copied are not those hashed as sha (the file changed
-// since it was read).
-func copyChecked(file *os.File, dst, sha string, buf []byte) error {
-	if _, err := file.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("copy %s: %w", file.Name(), err)
-	}
-	return fsx.WriteAtomic(dst, func(out *os.File) error {
-		h := sha256.New()
-		if _, err := io.CopyBuffer(io.MultiWriter(out, h), file, buf); err != nil {
-			return fmt.Errorf("copy %s: %w", file.Name(), err)
-		}
-		if got := hex.EncodeToString(h.Sum(nil)); got != sha {
-			return fmt.Errorf("copy %s: it changed while being stored", file.Name())
-		}
-		return nil
-	})
+	return b, nil
 }
 
 func matches(m *mimetype.MIME, want []string) bool {
@@ -207,59 +285,6 @@ func matches(m *mimetype.MIME, want []string) bool {
 		}
 	}
 	return false
-}
-
-// link puts file, opened from path and described by fi, into the store
-// under sha. It hard-links path to a temporary name and renames that into
-// place only when the link is the very file that was read and hashed: link(2)
-// does not follow a symbolic link but links the link itself, and path may
-// have been replaced since it was opened. Otherwise (another file system,
-// no hard links, or path replaced) it copies the bytes from the open file,
-// checking them against sha. A regular blob already there is kept (stored
-// is false); anything else there (a link an older bulkd stored) is
-// replaced.
-func (s *Store) link(path, sha string, file *os.File, fi os.FileInfo, buf []byte) (stored bool, err error) {
-	// One Ingest at a time puts a blob in: two recordings with the same
-	// bytes stored at once (a job's call1.wav and call2.wav) are stored,
-	// and told to the Observer, once.
-	defer s.claim(sha)()
-	dst := s.Path(sha)
-	if got, err := os.Lstat(dst); err == nil && got.Mode().IsRegular() {
-		return false, nil
-	}
-	dir := filepath.Dir(dst)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return false, fmt.Errorf("media store: %w", err)
-	}
-	tmp := filepath.Join(dir, fmt.Sprintf(".link-%s-%x", sha, rand.Uint64()))
-	linked := false
-	if err := os.Link(path, tmp); err == nil {
-		if got, err := os.Lstat(tmp); err == nil && got.Mode().IsRegular() && os.SameFile(got, fi) {
-			if err := os.Rename(tmp, dst); err != nil {
-				_ = os.Remove(tmp)
-				return false, fmt.Errorf("media store: %w", err)
-			}
-			linked = true
-		}
-		// Gone already when the rename moved it; when tmp and dst were
-		// one file (a concurrent Ingest of the same path) rename leaves
-		// both names, and tmp must not stay; when the link was refused,
-		// it must not stay either.
-		if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return false, fmt.Errorf("media store: %w", err)
-		}
-	}
-	if !linked {
-		if err := copyChecked(file, dst, sha, buf); err != nil {
-			return false, fmt.Errorf("media store: %w", err)
-		}
-	}
-	// The new name must survive a crash as surely as the bytes: Sync syncs
-	// its folder, once for all the names made since the last Sync.
-	s.mu.Lock()
-	s.dirty[filepath.Dir(dst)] = true
-	s.mu.Unlock()
-	return true, nil
 }
 
 // claim waits until no other Ingest is linking in the blob sha, and
@@ -286,51 +311,39 @@ func (s *Store) claim(sha string) (release func()) {
 	}
 }
 
-// Sync makes the names of every blob Ingest has returned durable. Many
-// recordings stored together cost one sync per shard folder, not one each.
-func (s *Store) Sync() error {
-	s.syncMu.Lock()
-	defer s.syncMu.Unlock()
-	s.mu.Lock()
-	dirs := s.dirty
-	if len(dirs) == 0 {
-		s.mu.Unlock()
-		return nil // what an earlier Sync took was synced before it let go of syncMu
-	}
-	s.dirty = map[string]bool{}
-	s.mu.Unlock()
-	// The folders are synced at once: the file system commits its journal
-	// once for syncs that arrive together, where one after another each
-	// waited for its own commit (64 shard folders took most of the time
-	// of storing 64 recordings).
-	errs := make(chan error, len(dirs))
-	work := make(chan string)
-	var wg sync.WaitGroup
-	for range min(len(dirs), syncers) {
-		wg.Go(func() {
-			for d := range work {
-				errs <- fsx.SyncDir(d)
-			}
-		})
-	}
-	for d := range dirs {
-		work <- d
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			s.mu.Lock()
-			for d := range dirs { // try them again next time
-				s.dirty[d] = true
-			}
-			s.mu.Unlock()
-			return fmt.Errorf("media store: %w", err)
+// Sweep removes every blob stored before cutoff that keep says nothing
+// refers to, and returns how many it removed. A crash between a blob's
+// store and the commit of the records that name it (a contact, an audio
+// file) leaves such a blob; a failed job's discarded contacts leave their
+// recordings too. Call it while nothing ingests: the daemon sweeps at
+// start-up, before any job runs, so a blob just stored for a record not yet
+// committed is never taken for an orphan.
+func (s *Store) Sweep(ctx context.Context, cutoff time.Time, keep func(sha string) bool) (int, error) {
+	var orphans []string
+	err := s.back.list(ctx, func(sha string, stored time.Time) error {
+		if stored.Before(cutoff) && !keep(sha) {
+			orphans = append(orphans, sha)
 		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("media store: list: %w", err)
+	}
+	for i, sha := range orphans {
+		if err := s.back.remove(ctx, sha); err != nil {
+			return i, fmt.Errorf("media store: remove %s: %w", sha, err)
+		}
+	}
+	return len(orphans), nil
+}
+
+// Sync makes every blob Ingest has returned durable: call it before
+// recording anything that points at one. Many recordings stored together
+// cost one sync per shard folder (local), nothing more (S3, where a blob
+// is durable once stored).
+func (s *Store) Sync() error {
+	if err := s.back.sync(); err != nil {
+		return fmt.Errorf("media store: %w", err)
 	}
 	return nil
 }
-
-// syncers is how many folder syncs Sync runs at once.
-const syncers = 16

@@ -1,6 +1,7 @@
 package media_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,7 +43,7 @@ func TestStore_Ingest(t *testing.T) {
 			s, err := media.Open(filepath.Join(t.TempDir(), "media"))
 			require.NoError(t, err)
 			path := fixture(t, tc.fixture, tc.as)
-			b, err := s.Ingest(path, tc.as)
+			b, err := s.Ingest(context.Background(), path, tc.as)
 			if tc.wantErr != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.wantErr)
@@ -57,7 +58,7 @@ func TestStore_Ingest(t *testing.T) {
 			assert.Equal(t, int64(len(want)), b.Size)
 			assert.Len(t, b.SHA256, 64)
 
-			again, err := s.Ingest(path, tc.as)
+			again, err := s.Ingest(context.Background(), path, tc.as)
 			require.NoError(t, err)
 			assert.Equal(t, b, again, "the same bytes are one blob")
 		})
@@ -80,7 +81,7 @@ func TestStore_Sync(t *testing.T) {
 	s, err := media.Open(filepath.Join(t.TempDir(), "media"))
 	require.NoError(t, err)
 	require.NoError(t, s.Sync(), "nothing to sync")
-	b, err := s.Ingest(fixture(t, "call1.wav", "call1.wav"), "call1.wav")
+	b, err := s.Ingest(context.Background(), fixture(t, "call1.wav", "call1.wav"), "call1.wav")
 	require.NoError(t, err)
 	shard := filepath.Dir(s.Path(b.SHA256))
 	require.NoError(t, os.RemoveAll(shard))
@@ -111,13 +112,13 @@ func TestStore_ObserverNewBytesOnly(t *testing.T) {
 	obs := &storedBytes{}
 	s, err := media.Open(filepath.Join(t.TempDir(), "media"), media.WithObserver(obs))
 	require.NoError(t, err)
-	b, err := s.Ingest(fixture(t, "call1.wav", "call1.wav"), "call1.wav")
+	b, err := s.Ingest(context.Background(), fixture(t, "call1.wav", "call1.wav"), "call1.wav")
 	require.NoError(t, err)
 	assert.Equal(t, [2]int64{b.Size, 1}, [2]int64{obs.n, obs.calls}, "a new blob's bytes")
-	_, err = s.Ingest(fixture(t, "call1.wav", "again.wav"), "again.wav")
+	_, err = s.Ingest(context.Background(), fixture(t, "call1.wav", "again.wav"), "again.wav")
 	require.NoError(t, err)
 	assert.Equal(t, [2]int64{b.Size, 1}, [2]int64{obs.n, obs.calls}, "the same bytes again are a dedup hit, not counted")
-	_, err = s.Ingest(fixture(t, "call1.wav", "call1.spx"), "call1.spx")
+	_, err = s.Ingest(context.Background(), fixture(t, "call1.wav", "call1.spx"), "call1.spx")
 	require.Error(t, err)
 	assert.Equal(t, int64(1), obs.calls, "a refused recording stores nothing")
 }
@@ -137,7 +138,7 @@ func TestStore_ObserverConcurrentCopies(t *testing.T) {
 	blobs := make([]media.Blob, copies)
 	errs := make([]error, copies)
 	for i, p := range paths {
-		wg.Go(func() { blobs[i], errs[i] = s.Ingest(p, filepath.Base(p)) })
+		wg.Go(func() { blobs[i], errs[i] = s.Ingest(context.Background(), p, filepath.Base(p)) })
 	}
 	wg.Wait()
 	for i := range copies {

@@ -53,7 +53,7 @@ type options struct {
 	smallWAV                    int
 	splitFiles, burst           int
 	settle                      time.Duration
-	keep                        bool
+	keep, bucket                bool
 	cpuProfile, memProfile      string
 	smallProfile, smallTrace    string
 }
@@ -69,6 +69,7 @@ func contactsFlags(o *options) *flag.FlagSet {
 	fs.IntVar(&o.bigFiles, "big-media", 64, "files for the media throughput figure (0: no media figures)")
 	fs.IntVar(&o.bigSize, "big-media-size", 4<<20, "bytes per file for the media throughput figure")
 	fs.IntVar(&o.mediaRuns, "media-runs", 5, "runs of the media store and SHA-256 figures (the median is printed)")
+	fs.BoolVar(&o.bucket, "bucket", true, "also store the big-media files in an S3 bucket of a SeaweedFS started on loopback (needs .ci/weed's binary)")
 	fs.IntVar(&o.smallFiles, "small-files", 10_000, "small files dropped at once and drained, in a tenant of their own (0: skip; at most 10000)")
 	fs.IntVar(&o.smallRows, "small-rows", 10, "rows per small file of -small-files")
 	fs.IntVar(&o.smallWAV, "small-wav-size", 16<<10, "bytes of each small file's own WAV")
@@ -260,7 +261,7 @@ func benchContacts(ctx context.Context, w io.Writer, tmp string, o options) erro
 
 	var m mediaFigures
 	if o.bigFiles > 0 {
-		if m, err = mediaRates(filepath.Join(tmp, "mediabench"), o.bigFiles, o.bigSize, o.mediaRuns); err != nil {
+		if m, err = mediaRates(filepath.Join(tmp, "mediabench"), o.bigFiles, o.bigSize, o.mediaRuns, o.bucket); err != nil {
 			return err
 		}
 	}
@@ -319,6 +320,10 @@ func benchContacts(ctx context.Context, w io.Writer, tmp string, o options) erro
 		ratios := make([]string, len(m.ratios))
 		for i, r := range m.ratios {
 			ratios[i] = strconv.FormatFloat(r, 'f', 2, 64)
+		}
+		if m.bucket > 0 {
+			fmt.Fprintf(w, "media to bucket %10.0f MB/s    (the same files into an S3 bucket: SeaweedFS on loopback, this machine; %d workers, median of %d; the local store above: %.0f MB/s)\n",
+				m.bucket, m.workers, o.mediaRuns, m.ingest)
 		}
 		fmt.Fprintf(w, "sha256 all cores%10.0f MB/s    (the same files' bytes, read into memory first, whole files on %d goroutines = GOMAXPROCS; median of %d)\n",
 			m.sha, m.hashers, o.mediaRuns)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bulkd/bulkd/internal/s3test"
 	"github.com/bulkd/bulkd/media"
 )
 
@@ -25,6 +27,7 @@ const ingestWorkers = 32
 type mediaFigures struct {
 	ingest, sha      float64
 	plain, synced    float64
+	bucket           float64   // into an S3 bucket (0: not measured)
 	ratios           []float64 // ingest / sha, run by run
 	workers, hashers int
 }
@@ -37,7 +40,7 @@ type mediaFigures struct {
 // on every core (GOMAXPROCS goroutines, each hashing whole files). Then,
 // for information, a plain and a durable copy, one file after another:
 // last, so that the copies' writeback does not run under the others.
-func mediaRates(dir string, files, size, runs int) (mediaFigures, error) {
+func mediaRates(dir string, files, size, runs int, bucket bool) (mediaFigures, error) {
 	m := mediaFigures{workers: min(ingestWorkers, files), hashers: runtime.GOMAXPROCS(0)}
 	src := filepath.Join(dir, "src")
 	if err := os.MkdirAll(src, 0o755); err != nil {
@@ -87,6 +90,13 @@ func mediaRates(dir string, files, size, runs int) (mediaFigures, error) {
 	}
 	m.ingest, m.sha = median(ingests), median(shas)
 
+	if bucket {
+		took, err := bucketRate(dir, names, m.workers, runs)
+		if err != nil {
+			return m, err
+		}
+		m.bucket = total / took.Seconds()
+	}
 	var err error
 	if m.plain, err = copyAll(filepath.Join(dir, "copies"), names, total, false); err != nil {
 		return m, err
@@ -121,6 +131,11 @@ func ingestAll(dir string, names []string, workers int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	return ingestInto(ms, names, workers)
+}
+
+// ingestInto is ingestAll into the store ms.
+func ingestInto(ms *media.Store, names []string, workers int) (time.Duration, error) {
 	errs := make([]error, workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -128,7 +143,7 @@ func ingestAll(dir string, names []string, workers int) (time.Duration, error) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
-				if _, err := ms.Ingest(names[i], filepath.Base(names[i])); err != nil {
+				if _, err := ms.Ingest(context.Background(), names[i], filepath.Base(names[i])); err != nil {
 					errs[w] = err
 					return
 				}
@@ -173,4 +188,43 @@ func copyAll(dir string, names []string, totalMB float64, synced bool) (float64,
 		}
 	}
 	return totalMB / time.Since(start).Seconds(), nil
+}
+
+// bucketRate stores names in a bucket of a SeaweedFS started on loopback
+// (the same server the tests use: internal/s3test), runs times, each into a
+// fresh bucket, as ingestAll does into a folder, and returns the median
+// time.
+func bucketRate(dir string, names []string, workers, runs int) (time.Duration, error) {
+	weed := s3test.WeedPath()
+	if _, err := os.Stat(weed); err != nil {
+		return 0, fmt.Errorf("the bucket figure needs SeaweedFS: run .ci/weed once (several minutes), or -bucket=false: %w", err)
+	}
+	wdir := filepath.Join(dir, "weed")
+	if err := os.MkdirAll(wdir, 0o755); err != nil {
+		return 0, err
+	}
+	srv, stop, err := s3test.Launch(weed, wdir)
+	if err != nil {
+		return 0, err
+	}
+	defer stop()
+	var tooks []float64
+	for r := range runs {
+		ctx := context.Background()
+		name := fmt.Sprintf("bench%d", r)
+		if err := srv.MakeBucket(ctx, name); err != nil {
+			return 0, err
+		}
+		ms, err := media.OpenS3(ctx, media.S3Config{Endpoint: srv.Endpoint, Bucket: name, Region: srv.Region,
+			AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Insecure: true})
+		if err != nil {
+			return 0, err
+		}
+		took, err := ingestInto(ms, names, workers)
+		if err != nil {
+			return 0, err
+		}
+		tooks = append(tooks, took.Seconds())
+	}
+	return time.Duration(median(tooks) * float64(time.Second)), nil
 }

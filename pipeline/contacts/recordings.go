@@ -81,7 +81,7 @@ func (r *recordings) ingest() {
 		if err := r.ctx.Err(); err != nil {
 			p.res = stored{err: err.Error()}
 		} else {
-			b, err := r.media.Ingest(filepath.Join(r.dir, p.name), p.name)
+			b, err := r.media.Ingest(r.ctx, filepath.Join(r.dir, p.name), p.name)
 			p.res = storedOf(b, err)
 		}
 		close(p.done)

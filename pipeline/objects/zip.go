@@ -217,7 +217,7 @@ func (im *Importer) audio(ctx context.Context, res *resolver, pt *part, o *Objec
 	if im.media == nil {
 		return nil, errors.New("audio files need a media store")
 	}
-	b, err := im.media.Ingest(path, o.Key)
+	b, err := im.media.Ingest(ctx, path, o.Key)
 	if errors.Is(err, media.ErrMismatch) {
 		o.Problems = append(o.Problems, RowProblem{o.Rows[0], Problem{Column: pt.t.Key, Message: err.Error()}})
 		return nil, nil
