@@ -112,8 +112,10 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if d.media, err = openMedia(ctx, d.cfg, mediaOpts); err != nil {
 		return err
 	}
+	// A sweep that fails (a bucket that refuses to list or delete) leaves
+	// orphans for the next start; it does not keep bulkd from starting.
 	if err := d.sweepMedia(ctx); err != nil {
-		return err
+		d.log.Warn("cannot sweep the media store; orphaned recordings stay until a later start", "error", err)
 	}
 	importers, err := d.kinds.Build(pipeline.Deps{Store: d.store, Media: d.media, Tenant: d.cfg.Settings})
 	if err != nil {
@@ -158,13 +160,15 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if err := d.watcher.Open(ctx); err != nil {
 		return err
 	}
-	if d.ln, err = net.Listen("tcp", d.cfg.HTTP.Listen); err != nil {
-		return fmt.Errorf("listen on %s: %w", d.cfg.HTTP.Listen, err)
-	}
 	if d.cfg.HTTP.TLS() {
 		if d.certs, err = certs.Load(d.cfg.HTTP.TLSCertFile, d.cfg.HTTP.TLSKeyFile); err != nil {
 			return err
 		}
+	}
+	if d.ln, err = net.Listen("tcp", d.cfg.HTTP.Listen); err != nil {
+		return fmt.Errorf("listen on %s: %w", d.cfg.HTTP.Listen, err)
+	}
+	if d.certs != nil {
 		d.ln = tls.NewListener(d.ln, d.certs.ServerConfig())
 	}
 	var metricsHandler http.Handler
@@ -350,7 +354,11 @@ func (d *Daemon) sweepMedia(ctx context.Context) error {
 	if err := d.store.MediaDigests(ctx, func(sha string) { refs[sha] = true }); err != nil {
 		return fmt.Errorf("sweep media: %w", err)
 	}
-	n, err := d.media.Sweep(ctx, time.Now().Add(-sweepAge), func(sha string) bool { return refs[sha] })
+	id, err := d.store.InstanceID(ctx)
+	if err != nil {
+		return fmt.Errorf("sweep media: %w", err)
+	}
+	n, err := d.media.Sweep(ctx, id, time.Now().Add(-sweepAge), func(sha string) bool { return refs[sha] })
 	if err != nil {
 		return fmt.Errorf("sweep media: %w", err)
 	}

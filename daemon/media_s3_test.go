@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,7 +77,10 @@ func TestMedia_S3(t *testing.T) {
 	require.NoError(t, os.WriteFile(orphanFile, readFixture(t, "media", "call1.opus"), 0o644))
 	orphan, err := bucket.Ingest(context.Background(), orphanFile, "orphan.opus")
 	require.NoError(t, err)
-	n, err := bucket.Sweep(context.Background(), timeFar(), func(sha string) bool { return sha != orphan.SHA256 })
+	_, err = bucket.Sweep(context.Background(), "another store", timeFar(), func(sha string) bool { return false })
+	assert.ErrorIs(t, err, media.ErrNotOwner, "the daemon's start claimed the bucket")
+	id := readOwner(t, srv, "bulkd-media")
+	n, err := bucket.Sweep(context.Background(), id, timeFar(), func(sha string) bool { return sha != orphan.SHA256 })
 	require.NoError(t, err)
 	assert.Equal(t, 1, n, "a sweep removes the orphan only")
 	for _, r := range c.Recordings {
@@ -112,7 +116,7 @@ func TestMedia_SweptAtStart(t *testing.T) {
 	old := time.Now().Add(-2 * time.Hour)
 	var all []string
 	require.NoError(t, filepath.WalkDir(filepath.Join(data, "media"), func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
+		if err == nil && !d.IsDir() && d.Name() != ".owner" {
 			all = append(all, p)
 			return os.Chtimes(p, old, old)
 		}
@@ -123,4 +127,17 @@ func TestMedia_SweptAtStart(t *testing.T) {
 	startDaemon(t, data)
 	assert.NoFileExists(t, ms.Path(orphan.SHA256))
 	assert.FileExists(t, ms.Path(sha(wav)), "a contact's recording stays")
+}
+
+// readOwner reads a bucket's owner marker, which the daemon wrote at its
+// first start.
+func readOwner(t *testing.T, srv *s3test.Server, bucket string) string {
+	t.Helper()
+	resp, err := srv.Do(context.Background(), http.MethodGet, "/"+bucket+"/bulkd-owner", nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
+	return strings.TrimSpace(string(b))
 }

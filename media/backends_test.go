@@ -144,10 +144,16 @@ func TestBackends_Sweep(t *testing.T) {
 			require.NoError(t, s.Sync())
 			keep := func(sha string) bool { return sha == kept.SHA256 }
 
-			n, err := s.Sweep(ctx, time.Now().Add(-time.Hour), keep)
+			n, err := s.Sweep(ctx, "ours", time.Now().Add(time.Hour), keep)
+			require.NoError(t, err)
+			assert.Equal(t, 0, n, "the first sweep claims the store and removes nothing")
+			n, err = s.Sweep(ctx, "ours", time.Now().Add(-time.Hour), keep)
 			require.NoError(t, err)
 			assert.Equal(t, 0, n, "nothing old enough")
-			n, err = s.Sweep(ctx, time.Now().Add(time.Hour), keep)
+			n, err = s.Sweep(ctx, "another data dir", time.Now().Add(time.Hour), func(string) bool { return false })
+			assert.ErrorIs(t, err, media.ErrNotOwner)
+			assert.Equal(t, 0, n, "records of another store remove nothing")
+			n, err = s.Sweep(ctx, "ours", time.Now().Add(time.Hour), keep)
 			require.NoError(t, err)
 			assert.Equal(t, 1, n)
 			_, err = s.OpenBlob(ctx, orphan.SHA256)

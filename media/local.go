@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -212,3 +213,21 @@ func (l *local) sync() error {
 
 // syncers is how many folder syncs Sync runs at once.
 const syncers = 16
+
+// ownerFile is the local store's owner marker (see Store.Sweep).
+const ownerFile = ".owner"
+
+func (l *local) owner(context.Context) (string, error) {
+	b, err := os.ReadFile(filepath.Join(l.dir, ownerFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	return strings.TrimSpace(string(b)), err
+}
+
+func (l *local) setOwner(_ context.Context, id string) error {
+	return fsx.WriteAtomic(filepath.Join(l.dir, ownerFile), func(f *os.File) error {
+		_, err := f.WriteString(id + "\n")
+		return err
+	})
+}

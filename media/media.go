@@ -105,6 +105,10 @@ type backend interface {
 	list(ctx context.Context, fn func(sha string, stored time.Time) error) error
 	// remove deletes a blob.
 	remove(ctx context.Context, sha string) error
+	// owner reads the store's owner marker ("" when there is none), and
+	// setOwner writes it.
+	owner(ctx context.Context) (string, error)
+	setOwner(ctx context.Context, id string) error
 }
 
 // Reader is a blob open for reading: seekable, for HTTP Range requests.
@@ -311,16 +315,39 @@ func (s *Store) claim(sha string) (release func()) {
 	}
 }
 
+// ErrNotOwner is returned by Sweep when the store belongs to another
+// bulkd (see Sweep).
+var ErrNotOwner = errors.New("the media store belongs to another bulkd store")
+
 // Sweep removes every blob stored before cutoff that keep says nothing
-// refers to, and returns how many it removed. A crash between a blob's
+// refers to, and returns how many it removed. owner names the records keep
+// judges by (the bbolt store's instance id): the media store is swept only
+// by the records it belongs to. The first sweep claims it (and removes
+// nothing); a sweep by other records (another data dir, a second bulkd on
+// one bucket) removes nothing and returns ErrNotOwner, since its records
+// cannot tell which blobs are orphans. A crash between a blob's
 // store and the commit of the records that name it (a contact, an audio
 // file) leaves such a blob; a failed job's discarded contacts leave their
 // recordings too. Call it while nothing ingests: the daemon sweeps at
 // start-up, before any job runs, so a blob just stored for a record not yet
 // committed is never taken for an orphan.
-func (s *Store) Sweep(ctx context.Context, cutoff time.Time, keep func(sha string) bool) (int, error) {
+func (s *Store) Sweep(ctx context.Context, owner string, cutoff time.Time, keep func(sha string) bool) (int, error) {
+	was, err := s.back.owner(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("media store: owner: %w", err)
+	}
+	switch was {
+	case owner:
+	case "":
+		if err := s.back.setOwner(ctx, owner); err != nil {
+			return 0, fmt.Errorf("media store: owner: %w", err)
+		}
+		return 0, nil
+	default:
+		return 0, fmt.Errorf("%w: its marker says %s, this one is %s", ErrNotOwner, was, owner)
+	}
 	var orphans []string
-	err := s.back.list(ctx, func(sha string, stored time.Time) error {
+	err = s.back.list(ctx, func(sha string, stored time.Time) error {
 		if stored.Before(cutoff) && !keep(sha) {
 			orphans = append(orphans, sha)
 		}

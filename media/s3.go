@@ -149,3 +149,26 @@ func (b *bucket) list(ctx context.Context, fn func(sha string, stored time.Time)
 func (b *bucket) remove(ctx context.Context, sha string) error {
 	return b.cl.RemoveObject(ctx, b.name, b.key(sha), minio.RemoveObjectOptions{})
 }
+
+// ownerKey is the bucket's owner marker under the prefix (see
+// Store.Sweep); list skips it, as it is no blob.
+const ownerKey = "bulkd-owner"
+
+func (b *bucket) owner(ctx context.Context) (string, error) {
+	o, err := b.cl.GetObject(ctx, b.name, b.prefix+ownerKey, minio.GetObjectOptions{})
+	if err != nil {
+		return "", err
+	}
+	defer o.Close()
+	v, err := io.ReadAll(io.LimitReader(o, 256))
+	if errors.Is(notExist(err), fs.ErrNotExist) {
+		return "", nil
+	}
+	return strings.TrimSpace(string(v)), err
+}
+
+func (b *bucket) setOwner(ctx context.Context, id string) error {
+	_, err := b.cl.PutObject(ctx, b.name, b.prefix+ownerKey, strings.NewReader(id+"\n"), int64(len(id)+1),
+		minio.PutObjectOptions{ContentType: "text/plain"})
+	return err
+}

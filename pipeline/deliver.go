@@ -46,6 +46,7 @@ func (r *Runner) deliver(ctx context.Context, j *bulkd.Job) error {
 			return err
 		}
 	}
+	r.hold(j)
 	dir := filepath.Dir(j.Delivered[0])
 	if err := r.deliveryDir(j, dir); err != nil {
 		r.jobLog(j).Error("not delivering job through a link; its files stay in the work folder",
@@ -151,6 +152,18 @@ func (r *Runner) plan(j *bulkd.Job) []string {
 		}
 	}
 	return out
+}
+
+// hold marks j's planned paths as its own (see plan): they are, once
+// stored, and the runner may have restarted since they were planned.
+func (r *Runner) hold(j *bulkd.Job) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range j.Delivered {
+		if p != "" {
+			r.planned[p] = j.ID
+		}
+	}
 }
 
 // unplan forgets the paths planned for job id (see plan).

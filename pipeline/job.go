@@ -136,7 +136,10 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 			return "", "", err
 		}
 	}
-	if r.cfg.Dedupe {
+	// A job with rows done passed the check before it was stopped: looking
+	// again could skip it, rows kept, for an identical job that started
+	// since (the in-memory register does not survive a restart).
+	if r.cfg.Dedupe && j.RowsDone == 0 {
 		if other := r.importing(j); other != nil {
 			return "", "", &waitError{done: other}
 		}

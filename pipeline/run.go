@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -296,7 +297,9 @@ func (e *Early) loop(ctx context.Context) {
 // refused by fsx.MoveRegular (the link removed, nothing followed), logged
 // and left out: its rows fail as if it were missing. Its name stays in the
 // job's media list, which is harmless: a replayed claim skips media that
-// are not there.
+// are not there. A name gone since it was seen (another contacts job of
+// the tenant, running beside this one, took it first) is left out the same
+// way.
 func (r *Run) take(ctx context.Context, names []string) ([]string, error) {
 	if err := r.jobs.AddMedia(ctx, r.Job.ID, names); err != nil {
 		return nil, err
@@ -310,6 +313,10 @@ func (r *Run) take(ctx context.Context, names []string) ([]string, error) {
 		err := fsx.MoveRegular(filepath.Join(j.Origin, n), filepath.Join(r.Dir, n))
 		if errors.Is(err, fsx.ErrNotRegular) {
 			r.log().Warn("recording not taken", "recording", n, "error", err)
+			continue
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			r.log().Info("recording gone before it was taken", "recording", n)
 			continue
 		}
 		if err != nil {

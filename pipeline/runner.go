@@ -180,6 +180,9 @@ func (r *Runner) Open(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("recover jobs: %w", err)
 	}
+	// Resumed jobs run once the final ones are delivered: a resumed job
+	// must not plan an archive path an undelivered one holds.
+	var resumed []*bulkd.Job
 	for i := len(jobs) - 1; i >= 0; i-- { // oldest first, as they were claimed
 		j := jobs[i]
 		if err := r.move(j); err != nil {
@@ -189,8 +192,7 @@ func (r *Runner) Open(ctx context.Context) error {
 			}
 			continue
 		}
-		r.jobLog(j).Info("resuming job", "state", j.State, "rows_done", j.RowsDone)
-		r.submit(j)
+		resumed = append(resumed, j)
 	}
 	entries, err := os.ReadDir(r.cfg.WorkDir)
 	if err != nil {
@@ -223,6 +225,10 @@ func (r *Runner) Open(ctx context.Context) error {
 				r.submit(j)
 			}
 		}
+	}
+	for _, j := range resumed {
+		r.jobLog(j).Info("resuming job", "state", j.State, "rows_done", j.RowsDone)
+		r.submit(j)
 	}
 	return nil
 }
@@ -328,6 +334,7 @@ func (r *Runner) newJob(c Claim) *bulkd.Job {
 // it is not resumed, and its (empty) work folder dropped so that it is not
 // delivered; the file is left for the next scan.
 func (r *Runner) claimFailed(ctx context.Context, j *bulkd.Job, err error) {
+	defer r.unplan(j.ID) // finish planned where it would go; it goes nowhere
 	if _, ferr := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); ferr != nil {
 		r.jobLog(j).Error("cannot record failed claim", "error", ferr)
 	} else if rerr := os.Remove(r.workDir(j.ID)); rerr != nil && !os.IsNotExist(rerr) {

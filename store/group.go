@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
@@ -81,7 +82,15 @@ func (s *Store) runGroup(calls []*groupCall) {
 		failed := -1
 		var ferr error
 		s.writeTx.Add(1)
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.db.Update(func(tx *bolt.Tx) (err error) {
+			// A panic in one caller's function must not leave the others
+			// waiting forever: the group fails (bbolt rolls it back) with
+			// an error for each.
+			defer func() {
+				if p := recover(); p != nil {
+					failed, err = -1, fmt.Errorf("store write panicked: %v", p)
+				}
+			}()
 			for i, c := range calls {
 				if err := c.fn(tx); err != nil {
 					failed, ferr = i, err

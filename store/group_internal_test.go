@@ -103,3 +103,18 @@ func TestGroup_CanceledContext(t *testing.T) {
 	err = s.group(ctx, func(*bolt.Tx) error { return nil })
 	assert.True(t, errors.Is(err, context.Canceled))
 }
+
+// TestGroup_Panic: a write that panics fails its group with an error, and
+// writes after it go on.
+func TestGroup_Panic(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "bulkd.db"))
+	require.NoError(t, err)
+	defer s.Close()
+	ctx := context.Background()
+	err = s.group(ctx, func(*bolt.Tx) error { panic("boom") })
+	assert.ErrorContains(t, err, "store write panicked: boom")
+	require.NoError(t, s.group(ctx, func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists([]byte("after"))
+		return err
+	}), "the store is not wedged")
+}

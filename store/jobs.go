@@ -111,14 +111,18 @@ func (s *Store) Job(ctx context.Context, id uint64) (*bulkd.Job, error) {
 // fn changed what they are keyed by.
 func (s *Store) UpdateJob(ctx context.Context, id uint64, fn func(*bulkd.Job) error) (*bulkd.Job, error) {
 	var j *bulkd.Job
+	var fnErr error
 	err := s.group(ctx, func(tx *bolt.Tx) error {
 		var err error
+		fnErr = nil
 		if j, err = getJob(tx, id); err != nil {
 			return err
 		}
 		before := cloneJob(j) // fn may change the lists in place
-		if err := fn(j); err != nil {
-			return err
+		if fnErr = fn(j); fnErr != nil {
+			// Nothing written: the shared transaction goes on without
+			// this write rather than being rolled back and run again.
+			return nil
 		}
 		if len(j.Media) > 0 {
 			return fmt.Errorf("media are added with AddMedia, not UpdateJob")
@@ -136,6 +140,9 @@ func (s *Store) UpdateJob(ctx context.Context, id uint64, fn func(*bulkd.Job) er
 		}
 		return putRecord(tx, j)
 	})
+	if err == nil {
+		err = fnErr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("update job %d: %w", id, err)
 	}

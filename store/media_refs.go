@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -58,4 +60,32 @@ func (s *Store) MediaDigests(ctx context.Context, fn func(sha string)) error {
 			return nil
 		})
 	})
+}
+
+// keyInstance names this store among others: what it writes into a shared
+// place (a bucket's owner marker) says which store it is.
+var keyInstance = []byte("instance")
+
+// InstanceID returns the store's instance id, made (random) the first
+// time it is asked for and kept in the file: a copy of the data dir
+// carries it, a new data dir has another.
+func (s *Store) InstanceID(ctx context.Context) (string, error) {
+	var id string
+	err := s.update(ctx, func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get(keyInstance); v != nil {
+			id = string(v)
+			return nil
+		}
+		b := make([]byte, 16)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		id = hex.EncodeToString(b)
+		return meta.Put(keyInstance, []byte(id))
+	})
+	if err != nil {
+		return "", fmt.Errorf("store instance id: %w", err)
+	}
+	return id, nil
 }
