@@ -53,6 +53,7 @@ type Daemon struct {
 	ln      net.Listener
 	http    *http.Server
 	certs   *certs.Reloader // the listener's, with TLS
+	hup     chan os.Signal  // SIGHUP, caught from Open to Close
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -75,6 +76,11 @@ func StorePath(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "b
 // before the watcher looks at any folder. On error, what was started is
 // closed again.
 func (d *Daemon) Open(ctx context.Context) (err error) {
+	// SIGHUP is caught from the first moment: a reload (a certificate
+	// renewal's hook) during a slow start must not stop bulkd. watchCerts
+	// acts on it once bulkd listens.
+	d.hup = make(chan os.Signal, 1)
+	signal.Notify(d.hup, syscall.SIGHUP)
 	defer func() {
 		if err != nil {
 			_ = d.Close()
@@ -318,6 +324,9 @@ func (d *Daemon) Close() error {
 		if d.store != nil {
 			errs = append(errs, d.store.Close())
 		}
+		if d.hup != nil {
+			signal.Stop(d.hup)
+		}
 		if logged {
 			if err := errors.Join(errs...); err != nil {
 				d.log.Error("stopped", "error", err)
@@ -396,13 +405,11 @@ const certsEvery = 5 * time.Second
 // logged and otherwise ignored: it must not stop bulkd, as it would by
 // default.
 func (d *Daemon) watchCerts(ctx context.Context) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
+	hup := d.hup
 	log := d.log.Named("tls")
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
-		defer signal.Stop(hup)
 		if d.certs == nil {
 			for {
 				select {
