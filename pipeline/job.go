@@ -138,7 +138,11 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 	}
 	// A job with rows done passed the check before it was stopped: looking
 	// again could skip it, rows kept, for an identical job that started
-	// since (the in-memory register does not survive a restart).
+	// since. It holds its digest instead (Open registered it before any
+	// new job could be claimed), so identical jobs wait for it.
+	if r.cfg.Dedupe && j.RowsDone > 0 {
+		r.holdDigest(j)
+	}
 	if r.cfg.Dedupe && j.RowsDone == 0 {
 		if other := r.importing(j); other != nil {
 			return "", "", &waitError{done: other}

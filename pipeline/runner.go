@@ -229,6 +229,11 @@ func (r *Runner) Open(ctx context.Context) error {
 	for _, j := range resumed {
 		r.jobLog(j).Info("resuming job", "state", j.State, "rows_done", j.RowsDone)
 		r.submit(j)
+		if r.cfg.Dedupe && j.RowsDone > 0 {
+			// Before any new job is claimed: an identical upload retried
+			// after the restart waits for this one, then is skipped.
+			r.holdDigest(j)
+		}
 	}
 	return nil
 }
@@ -547,6 +552,20 @@ func (r *Runner) importing(j *bulkd.Job) <-chan struct{} {
 		r.digests[key], p.digest = j.ID, key
 	}
 	return nil
+}
+
+// holdDigest registers job j as importing its digest whoever held it: j
+// has rows done, so it imports whatever started since (see importJob).
+func (r *Runner) holdDigest(j *bulkd.Job) {
+	if j.SHA256 == "" {
+		return
+	}
+	key := laneKey(j.Tenant, j.Kind) + "\x00" + j.SHA256
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.active[j.ID]; p != nil {
+		r.digests[key], p.digest = j.ID, key
+	}
 }
 
 // waitError is what run returns for a job that must wait for another one
