@@ -10,16 +10,19 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -142,7 +145,23 @@ func walkthrough(ctx context.Context, base, root, dir string) (walkthroughIDs, e
 	for _, f := range seed {
 		copies[f] = filepath.Base(f)
 	}
-	for src, name := range copies {
+	// As an admin would: agents first, recordings, the contacts file last,
+	// so that each settles after what it names (files settling in
+	// different checks are taken in the order they settle).
+	order := slices.SortedFunc(maps.Keys(copies), func(a, b string) int {
+		rank := func(src string) int {
+			switch name := copies[src]; {
+			case strings.HasPrefix(name, "AGENTS."):
+				return 0
+			case strings.HasPrefix(name, "CONTACT."):
+				return 2
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a, b))
+	})
+	for _, src := range order {
+		name := copies[src]
 		if !filepath.IsAbs(src) && !strings.HasPrefix(src, root) {
 			src = filepath.Join(root, src)
 		}
