@@ -493,7 +493,7 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 			if m.Prefix != "" && !strings.HasSuffix(m.Prefix, "/") {
 				bad(m.PrefixRange, "Invalid prefix", fmt.Sprintf("media.prefix = %q: it ends in \"/\".", m.Prefix))
 			}
-			if m.Insecure && !loopbackHost(m.Endpoint) {
+			if m.Insecure && !Loopback(m.Endpoint) {
 				bad(m.InsecureRange, "Plain HTTP off this machine", fmt.Sprintf("media.insecure = true sends recordings in clear: only for an endpoint on this machine, and %q is not one.", m.Endpoint))
 			}
 		default:
@@ -582,8 +582,9 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 	return diags
 }
 
-// loopbackHost reports whether host[:port] is this machine.
-func loopbackHost(hostport string) bool {
+// Loopback reports whether an address, host or host:port, is this machine
+// only (localhost, 127.0.0.0/8, ::1). A wildcard host ("", 0.0.0.0) is not.
+func Loopback(hostport string) bool {
 	host := hostport
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h

@@ -236,3 +236,12 @@ several-errors/bulkd.hcl:4:12: Invalid duration: watch.rescan = "often" is not a
 		})
 	}
 }
+
+func TestLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8765": true, "127.0.0.2": true, "localhost:9000": true, "[::1]:8765": true, "::1": true,
+		"0.0.0.0:8765": false, ":8765": false, "[::]:8765": false, "10.0.0.5:8765": false, "s3.example.com": false,
+	} {
+		assert.Equal(t, want, config.Loopback(addr), addr)
+	}
+}

@@ -54,7 +54,7 @@ func Check(cfg *config.Config, getenv func(string) string) config.Diagnostics {
 	// Configured but broken authentication is reported above; the listen
 	// rule is about none being configured at all.
 	h := cfg.HTTP
-	if loopback, err := loopbackListen(h.Listen); err == nil && !loopback {
+	if !config.Loopback(h.Listen) {
 		if a.JWTSecretEnv == "" && len(a.Tokens) == 0 {
 			bad(h.ListenRange, "Address needs authentication", fmt.Sprintf("http.listen %q is not a loopback address: without authentication configured (a tenant token or auth.jwt_secret_env) bulkd serves only on 127.0.0.1 or ::1.", h.Listen))
 		}

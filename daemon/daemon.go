@@ -159,7 +159,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			kind, _ := d.kinds.Match(name)
 			return d.kinds.Rank(kind)
 		},
-		TakeAll:  d.take,
+		Take:     d.take,
 		Explain:  d.kinds.Explain,
 		Observer: watcherObs,
 	}, d.log.Named("watcher"))
@@ -429,19 +429,6 @@ func (d *Daemon) watchCerts(ctx context.Context) {
 			log.Info("TLS certificate reloaded", "subject", leaf.Subject.String(), "serial", leaf.SerialNumber.String(), "not_after", leaf.NotAfter)
 		})
 	}()
-}
-
-// loopbackListen reports whether a listen address is this machine only.
-func loopbackListen(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, fmt.Errorf("http.listen %q: %w", addr, err)
-	}
-	if host == "localhost" {
-		return true, nil
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback(), nil
 }
 
 // tenants are the configured tenants and those with a folder under the

@@ -15,9 +15,9 @@ const mapWindow = 8 << 20
 
 // hashRest hashes file from off to its end into h and returns how many
 // bytes that was. On Linux it hashes the file's pages where they are,
-// mapped, instead of copying them into buf first: reading cost a sixth of
-// the hashing rate on this project's machine, mapped about nothing
-// (go test -bench in media). A file that is not what fi says when done
+// mapped, instead of copying them into buf first: on this project's
+// machine reading hashed at 0.82 of SHA-256's rate in memory, mapped at
+// 0.97 (BenchmarkHashRest). A file that is not what fi says when done
 // (it changed, or the mapping failed) is read instead.
 func hashRest(h hash.Hash, file *os.File, fi os.FileInfo, off int64, buf []byte) (int64, error) {
 	size := fi.Size()

@@ -174,6 +174,15 @@ func (s *Store) Path(sha string) string {
 	return ""
 }
 
+// checkDigest refuses a digest read from a record that is no digest: it
+// would become a path or a key.
+func checkDigest(sha string) error {
+	if !IsDigest(sha) {
+		return fmt.Errorf("media %q: not a SHA-256 digest", bulkd.Truncate(sha, 80))
+	}
+	return nil
+}
+
 // blobKey is where a blob lives in its backend: a shard of 256, then the
 // digest.
 func blobKey(sha string) string { return sha[:2] + "/" + sha }
@@ -181,8 +190,8 @@ func blobKey(sha string) string { return sha[:2] + "/" + sha }
 // OpenBlob opens the blob sha for reading; an unknown one is an
 // ENOTFOUND error.
 func (s *Store) OpenBlob(ctx context.Context, sha string) (Reader, error) {
-	if !IsDigest(sha) {
-		return nil, fmt.Errorf("media %q: not a SHA-256 digest", clipDigest(sha))
+	if err := checkDigest(sha); err != nil {
+		return nil, err
 	}
 	r, err := s.back.open(ctx, sha)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -196,20 +205,13 @@ func (s *Store) OpenBlob(ctx context.Context, sha string) (Reader, error) {
 
 // Has checks that the blob sha is in the store.
 func (s *Store) Has(ctx context.Context, sha string) error {
-	if !IsDigest(sha) {
-		return fmt.Errorf("media %q: not a SHA-256 digest", clipDigest(sha))
+	if err := checkDigest(sha); err != nil {
+		return err
 	}
 	if err := s.back.stat(ctx, sha); err != nil {
 		return fmt.Errorf("check media %s: %w", sha, err)
 	}
 	return nil
-}
-
-func clipDigest(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
-	}
-	return s
 }
 
 // ErrMismatch is returned by Ingest when a file's bytes are not what its

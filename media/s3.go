@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"strings"
 	"time"
 
@@ -136,8 +137,9 @@ func (b *bucket) list(ctx context.Context, fn func(sha string, stored time.Time)
 		if o.Err != nil {
 			return o.Err
 		}
-		name := strings.TrimPrefix(o.Key, b.prefix)
-		if sha, ok := strings.CutPrefix(name, name[:min(3, len(name))]); ok && IsDigest(sha) && blobKey(sha) == name {
+		// A blob's key is the prefix, then blobKey: anything else (the
+		// owner marker, another program's object) is no blob.
+		if sha := path.Base(o.Key); IsDigest(sha) && o.Key == b.key(sha) {
 			if err := fn(sha, o.LastModified); err != nil {
 				return err
 			}

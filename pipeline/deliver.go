@@ -146,11 +146,7 @@ func (r *Runner) plan(j *bulkd.Job) []string {
 		report = out[0] + ReportSuffixOf(j)
 	}
 	out = append(out, report)
-	for _, p := range out {
-		if p != "" {
-			r.planned[p] = j.ID
-		}
-	}
+	r.holdLocked(j.ID, out)
 	return out
 }
 
@@ -159,9 +155,14 @@ func (r *Runner) plan(j *bulkd.Job) []string {
 func (r *Runner) hold(j *bulkd.Job) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, p := range j.Delivered {
+	r.holdLocked(j.ID, j.Delivered)
+}
+
+// holdLocked marks paths as job id's. Call with r.mu held.
+func (r *Runner) holdLocked(id uint64, paths []string) {
+	for _, p := range paths {
 		if p != "" {
-			r.planned[p] = j.ID
+			r.planned[p] = id
 		}
 	}
 }
@@ -170,6 +171,11 @@ func (r *Runner) hold(j *bulkd.Job) {
 func (r *Runner) unplan(id uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.unplanLocked(id)
+}
+
+// unplanLocked is unplan with r.mu held.
+func (r *Runner) unplanLocked(id uint64) {
 	for p, by := range r.planned {
 		if by == id {
 			delete(r.planned, p)

@@ -141,10 +141,9 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 	// since. It holds its digest instead (Open registered it before any
 	// new job could be claimed), so identical jobs wait for it.
 	if r.cfg.Dedupe && j.RowsDone > 0 {
-		r.holdDigest(j)
-	}
-	if r.cfg.Dedupe && j.RowsDone == 0 {
-		if other := r.importing(j); other != nil {
+		r.importing(j, true)
+	} else if r.cfg.Dedupe {
+		if other := r.importing(j, false); other != nil {
 			return "", "", &waitError{done: other}
 		}
 		prev, ok, err := r.jobs.ImportedDigest(ctx, j.Tenant, j.Kind, j.SHA256)

@@ -61,10 +61,11 @@ type Config struct {
 }
 
 // DefaultParallel is Config.Parallel's default: most of a small job's
-// time is waiting for disk syncs, not the CPU, and many small drops of one
-// tenant drained 16 at a time at about 1.2 times the rate of 8 and 1.7
-// times that of 4 on this project's 2-core machine (bulkbench contacts
-// -small-files). A job's memory is bounded by its batches, not its file.
+// time is waiting for disk syncs, not the CPU. On this project's 2-core
+// machine, `bulkbench contacts -small-files 2000` with the default set by
+// hand drained 255 and 327 files/s at 4, 381 and 414 at 8, 409 to 488
+// (four runs) at 16. A job's memory is bounded by its batches, not its
+// file.
 const DefaultParallel = 16
 
 // Observer is told what the runner does, for metrics. Its methods are
@@ -232,7 +233,7 @@ func (r *Runner) Open(ctx context.Context) error {
 		if r.cfg.Dedupe && j.RowsDone > 0 {
 			// Before any new job is claimed: an identical upload retried
 			// after the restart waits for this one, then is skipped.
-			r.holdDigest(j)
+			r.importing(j, true)
 		}
 	}
 	return nil
@@ -526,24 +527,24 @@ func (r *Runner) done(id uint64) {
 			delete(r.digests, p.digest)
 		}
 	}
-	for p, by := range r.planned { // a job that ended undelivered (the runner closing)
-		if by == id {
-			delete(r.planned, p)
-		}
-	}
+	r.unplanLocked(id) // a job that ended undelivered (the runner closing)
 }
 
-// importing registers job j as importing its digest, unless another job of
-// the tenant and kind is importing the same digest: then it returns that
-// job's done, for j to wait on before it looks again (and is skipped as a
-// duplicate once the other has imported). Without it, two identical files
-// of an Overlap kind could both pass the dedupe check while neither had
-// finished.
-func (r *Runner) importing(j *bulkd.Job) <-chan struct{} {
+// importing registers job j as importing its digest. Another job of the
+// tenant and kind importing the same digest keeps it, unless force, and
+// its done is returned, for j to wait on before it looks again (and is
+// skipped as a duplicate once the other has imported). Without it, two
+// identical files of an Overlap kind could both pass the dedupe check
+// while neither had finished. force is for a job with rows done: it passed
+// the check before a restart, and imports whatever started since.
+func (r *Runner) importing(j *bulkd.Job, force bool) <-chan struct{} {
+	if j.SHA256 == "" {
+		return nil
+	}
 	key := laneKey(j.Tenant, j.Kind) + "\x00" + j.SHA256
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if other, ok := r.digests[key]; ok && other != j.ID {
+	if other, ok := r.digests[key]; ok && other != j.ID && !force {
 		if p := r.active[other]; p != nil {
 			return p.done
 		}
@@ -552,20 +553,6 @@ func (r *Runner) importing(j *bulkd.Job) <-chan struct{} {
 		r.digests[key], p.digest = j.ID, key
 	}
 	return nil
-}
-
-// holdDigest registers job j as importing its digest whoever held it: j
-// has rows done, so it imports whatever started since (see importJob).
-func (r *Runner) holdDigest(j *bulkd.Job) {
-	if j.SHA256 == "" {
-		return
-	}
-	key := laneKey(j.Tenant, j.Kind) + "\x00" + j.SHA256
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if p := r.active[j.ID]; p != nil {
-		r.digests[key], p.digest = j.ID, key
-	}
 }
 
 // waitError is what run returns for a job that must wait for another one

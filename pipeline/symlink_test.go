@@ -268,14 +268,14 @@ func TestRunner_ClaimWithUnwritableWorkFolder(t *testing.T) {
 	w := watcher.New(watcher.Config{
 		Root: root, Settle: 50 * time.Millisecond, Rescan: time.Hour,
 		ValidTenant: func(string) bool { return true }, Match: func(string) bool { return true },
-		Take: func(ctx context.Context, tenant, dir, name string) error {
+		Take: watcher.TakeEach(func(ctx context.Context, tenant, dir, name string) error {
 			mu.Lock()
 			attempts = append(attempts, time.Now())
 			mu.Unlock()
 			_, err := r.Claim(ctx, pipeline.Claim{Tenant: tenant, Kind: bulkd.KindAgents, Source: bulkd.SourceFolder,
 				Origin: dir, Files: []string{name}})
 			return err
-		},
+		}),
 	}, hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))
 	require.NoError(t, w.Open(ctx))
 	defer w.Close()

@@ -44,7 +44,7 @@ func filesWatcher(t *testing.T, cfg watcher.Config, logs *logBuffer) (*watcher.W
 	cfg.Explain = explainAgents
 	cfg.Rescan = time.Hour
 	if cfg.Take == nil {
-		cfg.Take = rec.take
+		cfg.Take = watcher.TakeEach(rec.take)
 	}
 	if logs == nil {
 		logs = &logBuffer{}
@@ -117,7 +117,7 @@ func TestWatcher_Files(t *testing.T) {
 		fail := func(context.Context, string, string, string) error {
 			return errors.New("claim AGENTS.a.csv: no space left on device")
 		}
-		w, dir, _ := filesWatcher(t, watcher.Config{Settle: 20 * time.Millisecond, Take: fail}, nil)
+		w, dir, _ := filesWatcher(t, watcher.Config{Settle: 20 * time.Millisecond, Take: watcher.TakeEach(fail)}, nil)
 		write(t, filepath.Join(dir, "AGENTS.a.csv"), "Email\n")
 		waitStates(t, w, "AGENTS.a.csv: retrying (claim AGENTS.a.csv: no space left on device)")
 	})

@@ -78,7 +78,7 @@ func TestWatcher_LinksAreNotFollowed(t *testing.T) {
 		Root: root, Settle: 100 * time.Millisecond, Rescan: 20 * time.Millisecond,
 		ValidTenant: func(string) bool { return true },
 		Match:       func(name string) bool { return strings.HasPrefix(name, "AGENTS.") },
-		Take:        rec.take,
+		Take:        watcher.TakeEach(rec.take),
 	}, bufLogger(logs))
 	require.NoError(t, w.Open(context.Background()))
 	defer w.Close()
@@ -153,7 +153,7 @@ func TestWatcher_FailingTakeBacksOff(t *testing.T) {
 	w := watcher.New(watcher.Config{
 		Root: root, Settle: settle, Rescan: time.Hour,
 		ValidTenant: func(string) bool { return true }, Match: func(string) bool { return true },
-		Take: ft.take,
+		Take: watcher.TakeEach(ft.take),
 	}, bufLogger(logs))
 	require.NoError(t, w.Open(context.Background()))
 	defer w.Close()
@@ -181,7 +181,7 @@ func TestWatcher_FailingTakeIsBounded(t *testing.T) {
 	w := watcher.New(watcher.Config{
 		Root: root, Settle: 20 * time.Millisecond, Rescan: 30 * time.Millisecond, MaxBackoff: 400 * time.Millisecond,
 		ValidTenant: func(string) bool { return true }, Match: func(string) bool { return true },
-		Take: ft.take,
+		Take: watcher.TakeEach(ft.take),
 	}, bufLogger(logs))
 	require.NoError(t, w.Open(context.Background()))
 	defer w.Close()

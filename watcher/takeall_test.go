@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestWatcher_TakeAll: files that settle together reach TakeAll in calls
+// TestWatcher_TakeAll: files that settle together reach Take in calls
 // of at most MaxTakeAll, in name order; a file whose take failed is
 // offered again, the others not.
 func TestWatcher_TakeAll(t *testing.T) {
@@ -57,8 +57,8 @@ func TestWatcher_TakeAll(t *testing.T) {
 	w := watcher.New(watcher.Config{
 		Root: root, Settle: 50 * time.Millisecond, Rescan: time.Hour, MaxBackoff: 100 * time.Millisecond,
 		Tenants: []string{"acme"}, ValidTenant: func(string) bool { return true },
-		Match:   func(name string) bool { return strings.HasPrefix(name, "AGENTS.") },
-		TakeAll: takeAll,
+		Match: func(name string) bool { return strings.HasPrefix(name, "AGENTS.") },
+		Take:  takeAll,
 	}, hclog.NewNullLogger())
 	require.NoError(t, w.Open(context.Background()))
 	defer w.Close()

@@ -10,7 +10,7 @@
 // every quarter window, and again just after the first of them is due to
 // settle, so a file is taken a millisecond or so (a twentieth of the window
 // at most) after settling rather than up to a poll later; files that
-// settle together are handed on together (Config.TakeAll).
+// settle together are handed on together (Config.Take).
 //
 // Nothing outside the root is followed: only real folders are tenant
 // folders and only regular files are candidates (checked with Lstat, never
@@ -70,15 +70,11 @@ type Config struct {
 	// Rank orders the files that settle in the same check: lower first,
 	// then by name. Nil ranks every file the same.
 	Rank func(name string) int
-	// Take claims a complete file. It is called from one goroutine, one
-	// file at a time; after it returns nil the file is no longer watched.
-	// Set Take or TakeAll.
-	Take func(ctx context.Context, tenant, dir, name string) error
-	// TakeAll, if set, is used instead of Take: it claims files that
-	// settled together (at most MaxTakeAll), in the order given, and
-	// returns an error for each, nil for a file taken. It is called from
-	// one goroutine.
-	TakeAll func(ctx context.Context, files []File) []error
+	// Take claims complete files that settled together (at most
+	// MaxTakeAll), in the order given, and returns an error for each: after
+	// nil a file is no longer watched. It is called from one goroutine.
+	// TakeEach adapts a function that claims one file.
+	Take func(ctx context.Context, files []File) []error
 	// MaxBackoff caps the wait between takes of a file whose Take keeps
 	// failing; 0 means DefaultMaxBackoff.
 	MaxBackoff time.Duration
@@ -571,7 +567,7 @@ func (w *Watcher) settle(ctx context.Context) (next time.Time, ok bool) {
 			c := w.cands[path]
 			files[i] = File{Tenant: c.tenant, Dir: c.dir, Name: c.name}
 		}
-		errs := w.takeAll(ctx, files)
+		errs := w.cfg.Take(ctx, files)
 		if ctx.Err() != nil {
 			return next, ok
 		}
@@ -603,25 +599,24 @@ func (w *Watcher) taken(path string, err error) {
 	}
 }
 
-// File is a file for TakeAll: its tenant, the folder it is in, its name.
+// File is a file for Take: its tenant, the folder it is in, its name.
 type File struct{ Tenant, Dir, Name string }
 
-// MaxTakeAll is the most files one TakeAll is given: the first of a large
+// MaxTakeAll is the most files one Take is given: the first of a large
 // drop start while the rest are claimed.
 const MaxTakeAll = 64
 
-// takeAll takes files with TakeAll, or with Take one by one.
-func (w *Watcher) takeAll(ctx context.Context, files []File) []error {
-	if w.cfg.TakeAll != nil {
-		return w.cfg.TakeAll(ctx, files)
-	}
-	errs := make([]error, len(files))
-	for i, f := range files {
-		if errs[i] = w.cfg.Take(ctx, f.Tenant, f.Dir, f.Name); errs[i] != nil && ctx.Err() != nil {
-			break
+// TakeEach is a Take that claims files one at a time with take.
+func TakeEach(take func(ctx context.Context, tenant, dir, name string) error) func(context.Context, []File) []error {
+	return func(ctx context.Context, files []File) []error {
+		errs := make([]error, len(files))
+		for i, f := range files {
+			if errs[i] = take(ctx, f.Tenant, f.Dir, f.Name); errs[i] != nil && ctx.Err() != nil {
+				break
+			}
 		}
+		return errs
 	}
-	return errs
 }
 
 // failed schedules the next take of a candidate whose Take failed: after

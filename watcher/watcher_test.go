@@ -76,7 +76,7 @@ func start(t *testing.T, doneMarker bool, prepare func(root string)) (string, *r
 		Tenants:     []string{"acme"},
 		ValidTenant: func(s string) bool { return !strings.ContainsAny(s, " ") },
 		Match:       func(name string) bool { return strings.HasPrefix(name, "AGENTS.") && strings.HasSuffix(name, ".csv") },
-		Take:        rec.take,
+		Take:        watcher.TakeEach(rec.take),
 	}, hclog.NewNullLogger())
 	require.NoError(t, w.Open(context.Background()))
 	t.Cleanup(func() { require.NoError(t, w.Close()); require.NoError(t, w.Close()) })
@@ -153,7 +153,7 @@ func TestWatcher_OldFileTakenWithoutWaiting(t *testing.T) {
 	rec := &recorder{out: t.TempDir()}
 	w := watcher.New(watcher.Config{
 		Root: root, Settle: time.Hour, Rescan: time.Hour, ValidTenant: func(string) bool { return true },
-		Match: func(string) bool { return true }, Take: rec.take,
+		Match: func(string) bool { return true }, Take: watcher.TakeEach(rec.take),
 	}, hclog.NewNullLogger())
 	require.NoError(t, w.Open(context.Background()))
 	defer w.Close()
@@ -185,7 +185,7 @@ func TestWatcher_FilesSettlingTogetherAreTakenInRankOrder(t *testing.T) {
 	rec := &recorder{out: t.TempDir()}
 	w := watcher.New(watcher.Config{
 		Root: root, Settle: time.Minute, Rescan: time.Hour, ValidTenant: func(string) bool { return true },
-		Match: func(string) bool { return true }, Take: rec.take,
+		Match: func(string) bool { return true }, Take: watcher.TakeEach(rec.take),
 		Rank: func(name string) int {
 			if strings.HasPrefix(name, "AGENTS.") {
 				return 0 // others depend on agents
@@ -216,7 +216,7 @@ func TestWatcher_ObserverRescans(t *testing.T) {
 		Root: root, Settle: time.Hour, Rescan: 200 * time.Millisecond,
 		ValidTenant: func(string) bool { return true },
 		Match:       func(string) bool { return false },
-		Take:        rec.take,
+		Take:        watcher.TakeEach(rec.take),
 		Observer:    obs,
 	}, hclog.NewNullLogger())
 	require.NoError(t, w.Open(context.Background()))

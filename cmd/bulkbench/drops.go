@@ -95,24 +95,32 @@ func (s *scenarios) small(ctx context.Context) (*drained, error) {
 		names = append(names, wav, name)
 		want[name] = o.smallRows
 	}
-	stop, err := startProfiles(o.smallProfile, o.smallTrace)
+	took, err := s.drain(ctx, f, after, names, want, o.smallProfile, o.smallTrace)
 	if err != nil {
 		return nil, err
+	}
+	return &drained{files: o.smallFiles, rows: o.smallFiles * o.smallRows, took: took}, nil
+}
+
+// drain renames names from f's stage into its tenant folder and waits for
+// the jobs of want (file → rows) to be final and as wanted; it returns how
+// long that took, profiled into the files given ("": not).
+func (s *scenarios) drain(ctx context.Context, f *tenantFolder, after uint64, names []string, want map[string]int, cpuProfile, trace string) (time.Duration, error) {
+	stop, err := startProfiles(cpuProfile, trace)
+	if err != nil {
+		return 0, err
 	}
 	start := time.Now()
 	err = dropFiles(f.stage, f.dir, nil, names)
 	var jobs []job
 	if err == nil {
-		jobs, err = s.c.waitAll(ctx, f.tenant, after, o.smallFiles, drainPoll)
+		jobs, err = s.c.waitAll(ctx, f.tenant, after, len(want), drainPoll)
 	}
 	took := time.Since(start)
 	if err := errors.Join(err, stop()); err != nil {
-		return nil, err
+		return 0, err
 	}
-	if err := s.c.checkJobs(ctx, jobs, want); err != nil {
-		return nil, err
-	}
-	return &drained{files: o.smallFiles, rows: o.smallFiles * o.smallRows, took: took}, nil
+	return took, s.c.checkJobs(ctx, jobs, want)
 }
 
 // split drops the big file's rows again, in a tenant of their own, as
@@ -156,16 +164,8 @@ func (s *scenarios) split(ctx context.Context) (*drained, error) {
 		names = append(names, name)
 		want[name] = hi - lo
 	}
-	start := time.Now()
-	if err := dropFiles(f.stage, f.dir, nil, names); err != nil {
-		return nil, err
-	}
-	jobs, err := s.c.waitAll(ctx, f.tenant, after, o.splitFiles, drainPoll)
-	took := time.Since(start)
+	took, err := s.drain(ctx, f, after, names, want, "", "")
 	if err != nil {
-		return nil, err
-	}
-	if err := s.c.checkJobs(ctx, jobs, want); err != nil {
 		return nil, err
 	}
 	return &drained{files: o.splitFiles, rows: o.rows, took: took}, nil
@@ -309,7 +309,21 @@ func (c *client) list(ctx context.Context, tenant string, limit int) ([]job, err
 	if tenant != "" {
 		q.Set("tenant", tenant)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/jobs?"+q.Encode(), nil)
+	b, err := c.get(ctx, "/v1/jobs?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	var out struct{ Jobs []job }
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("list jobs: %w", err)
+	}
+	return out.Jobs, nil
+}
+
+// get GETs path from the daemon and returns the body of a 200 (up to 64
+// MiB); another status is an error quoting the body's start.
+func (c *client) get(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -318,15 +332,14 @@ func (c *client) list(ctx context.Context, tenant string, limit int) ([]job, err
 		return nil, err
 	}
 	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, err
+	}
 	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		return nil, fmt.Errorf("list jobs: %s: %s", resp.Status, b)
+		return nil, fmt.Errorf("get %s: %s: %s", path, resp.Status, b[:min(len(b), 4<<10)])
 	}
-	var out struct{ Jobs []job }
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return nil, fmt.Errorf("list jobs: %w", err)
-	}
-	return out.Jobs, nil
+	return b, nil
 }
 
 // waitAll polls every `every` until the tenant has n jobs made after the

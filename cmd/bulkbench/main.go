@@ -19,12 +19,10 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -513,25 +511,18 @@ type job struct {
 func (c *client) waitJobs(ctx context.Context, tenant string, n int) ([]job, error) {
 	deadline := time.Now().Add(30 * time.Minute)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(c.base + "/v1/jobs?tenant=" + tenant + "&limit=" + strconv.Itoa(n))
+		jobs, err := c.list(ctx, tenant, n)
 		if err != nil {
 			return nil, err
 		}
-		var out struct{ Jobs []job }
-		err = json.NewDecoder(resp.Body).Decode(&out)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		final := 0
-		for _, j := range out.Jobs {
-			switch j.State {
-			case "succeeded", "partial", "failed", "skipped":
-				final++
+		done := 0
+		for _, j := range jobs {
+			if final(j.State) {
+				done++
 			}
 		}
-		if len(out.Jobs) == n && final == n {
-			return out.Jobs, nil
+		if len(jobs) == n && done == n {
+			return jobs, nil
 		}
 		select {
 		case <-ctx.Done():

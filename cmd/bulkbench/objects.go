@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -292,19 +291,11 @@ func (f *tenantFolder) drop(ctx context.Context, name string, b []byte) (job, ti
 // job gets one job, with its counts and error report.
 func (c *client) job(ctx context.Context, id uint64) (job, error) {
 	var j job
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/v1/jobs/"+strconv.FormatUint(id, 10), nil)
+	b, err := c.get(ctx, "/v1/jobs/"+strconv.FormatUint(id, 10))
 	if err != nil {
 		return j, err
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return j, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return j, fmt.Errorf("get job %d: %s", id, resp.Status)
-	}
-	return j, json.NewDecoder(resp.Body).Decode(&j)
+	return j, json.Unmarshal(b, &j)
 }
 
 // jobError is the error of a job that did not end as it should: its
@@ -327,21 +318,9 @@ func (c *client) jobError(ctx context.Context, j job, want string) error {
 // firstFailures reads up to n failed rows of an error report: a CSV, or a
 // ZIP of CSVs, one a part with failed rows.
 func (c *client) firstFailures(ctx context.Context, path string, n int) ([]string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	b, err := c.get(ctx, path)
 	if err != nil {
 		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("get %s: %s: %s", path, resp.Status, b)
 	}
 	if !strings.HasSuffix(path, ".zip") {
 		return reportLines("", bytes.NewReader(b), n)

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/api"
+	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/internal/certs"
 )
 
@@ -91,7 +91,7 @@ func (m *Main) newClient(o clientOpts, tenant string) (*client, error) {
 	if tenant != "" && !bulkd.ValidTenant(tenant) {
 		return nil, fmt.Errorf("tenant %q is not a tenant name ([A-Za-z0-9._-]+)", tenant)
 	}
-	if token != "" && u.Scheme == "http" && !loopback(u.Hostname()) {
+	if token != "" && u.Scheme == "http" && !config.Loopback(u.Hostname()) {
 		fmt.Fprintf(m.stderr, "bulkd: warning: the token goes to %s over plain HTTP, readable on the way\n", u.Host)
 	}
 	caFile := *o.caFile
@@ -124,15 +124,6 @@ func (m *Main) readToken(path string) (string, error) {
 		return "", fmt.Errorf("read token: %s must hold the token alone, on one line", path)
 	}
 	return token, nil
-}
-
-// loopback reports whether host is this machine.
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ownTenant returns the tenant the token acts for, "" when there is no
