@@ -116,6 +116,13 @@ type Job struct {
 	// whose rows may leave a record unchanged (objects: created, updated,
 	// unchanged). Written with each batch, in its transaction.
 	Counts map[string]int `json:"counts,omitempty"`
+	// IdempotencyKey is the Idempotency-Key of the request that created
+	// the job: the same request sent again with it (a site bulkd whose
+	// answer was lost) is answered for this job, not imported again.
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	// Forward is the job's passage to a central bulkd, on a site that
+	// forwards its kind (nil: not forwarded).
+	Forward *Forward `json:"forward,omitempty"`
 }
 
 // Part is one CSV of a job that imports several. Its data rows are the
@@ -194,6 +201,9 @@ type JobFilter struct {
 	Unfinished bool
 	// ExternalID keeps only the job an API names by this id.
 	ExternalID string
+	// IdempotencyKey keeps only the job created with this key; with
+	// Tenant, which it needs.
+	IdempotencyKey string
 	// Brief leaves out each job's lists (Files, Header, Ignored,
 	// Delivered): for listings, which show none of them and so read each
 	// job's small record only.

@@ -17,7 +17,7 @@ import (
 
 // The agents' settings bulk-imports API, shaped like the hosted product's:
 // the agents importer behind /bulk-imports/users.
-const bulkImports = "/bulk-imports/users"
+const bulkImports = agents.DoorPath
 
 // bulkImportsKept is how far back the list goes (uploads are kept 20 days).
 const bulkImportsKept = 20 * 24 * time.Hour
@@ -152,7 +152,7 @@ func (s *Server) createBulkImport(w http.ResponseWriter, r *http.Request) {
 		s.bulkImportError(w, r, &fieldError{"type", bulkd.Errorf(bulkd.EINVALID, "type %q is not CREATE_USERS, UPDATE_USERS or %s", typ, defaultImportType)})
 		return
 	}
-	j, err := s.Pipeline.Claim(r.Context(), pipeline.Claim{
+	j, err := s.claim(w, r, pipeline.Claim{
 		Tenant: p.Tenant, Kind: bulkd.KindAgents, Source: bulkd.SourceAPI, Origin: dir, Files: []string{name},
 		User: p.Subject, Params: map[string]string{agents.ParamType: typ},
 	})

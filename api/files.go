@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/bulkd/bulkd"
 )
 
 // FolderFile is a file waiting in a tenant folder: one the watcher will
@@ -47,4 +49,23 @@ func (s *Server) listTenants(w http.ResponseWriter, r *http.Request) {
 		names = slices.Compact(names)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tenants": names})
+}
+
+// getOutbox is GET /v1/outbox[?tenant=]: what waits to be forwarded, of
+// the token's tenant (open: of every tenant, or the one asked for).
+func (s *Server) getOutbox(w http.ResponseWriter, r *http.Request) {
+	if s.Outbox == nil {
+		s.Error(w, r, bulkd.Errorf(bulkd.ENOTFOUND, "this bulkd does not forward: it has no forward block"))
+		return
+	}
+	tenant := r.URL.Query().Get("tenant")
+	if p := principal(r); !p.AllTenants() {
+		tenant = p.Tenant
+	}
+	v, err := s.Outbox(r.Context(), tenant)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }

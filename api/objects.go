@@ -23,7 +23,7 @@ import (
 // dashboard under /v1/bulk-operations. Errors are the bulk-imports API's
 // {code, message, description, fields}.
 const (
-	bulkOperations = "/v1/bulk-operations"
+	bulkOperations = objects.DoorPath
 	objectsPath    = "/v1/objects"
 )
 
@@ -34,7 +34,7 @@ const maxObjectsFile = 256 << 20
 
 // paramFileName keeps an uploaded CSV's own name: the job's file is
 // renamed so that its name carries the type.
-const paramFileName = "file_name"
+const paramFileName = objects.ParamFileName
 
 // ObjectReader is what the objects doors read of the store.
 type ObjectReader interface {
@@ -262,7 +262,7 @@ func (s *Server) createBulkOperation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params[paramFileName] = name
-	j, err := s.Pipeline.Claim(r.Context(), pipeline.Claim{
+	j, err := s.claim(w, r, pipeline.Claim{
 		Tenant: p.Tenant, Kind: bulkd.KindObjects, Source: bulkd.SourceAPI, Origin: dir, Files: []string{saved},
 		User: p.Subject, Params: params,
 	})

@@ -42,7 +42,7 @@ const ERATELIMITED = "rate_limited"
 // 10 minutes).
 const reportLinkTTL = 10 * time.Minute
 
-const eventImports = "/wfm/aion/v1/schedules/event-imports"
+const eventImports = schedule.DoorPath
 
 // wfmError renders err the seed's way: {code, message, description}, the
 // description being bulkd's own explanation.
@@ -98,17 +98,16 @@ func (s *Server) importSchedule(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	id := uuid.NewString()
-	_, err = s.Pipeline.Claim(r.Context(), pipeline.Claim{
+	j, err := s.claim(w, r, pipeline.Claim{
 		Tenant: p.Tenant, Kind: bulkd.KindSchedule, Source: bulkd.SourceAPI, Origin: dir, Files: []string{name},
-		User: p.Subject, ExternalID: id,
+		User: p.Subject, ExternalID: uuid.NewString(),
 		Params: map[string]string{schedule.ParamTimeZone: form["time_zone"], schedule.ParamDateFormat: form["date_format"]},
 	})
 	if err != nil {
 		s.wfmError(w, r, err) // one import in progress per account: the pipeline's conflict, 1580026
 		return
 	}
-	w.Header().Set("Location", eventImports+"/"+id)
+	w.Header().Set("Location", eventImports+"/"+j.ExternalID) // a repeat's (Idempotency-Key) is its original's
 	w.WriteHeader(http.StatusAccepted)
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/contacts"
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/time/rate"
 )
@@ -68,6 +69,21 @@ type Deps struct {
 	// open (no authentication configured).
 	Metrics     http.Handler
 	MetricsOpen bool
+	// Outbox reads what waits to be forwarded to the central bulkd, of a
+	// tenant or ("") of all (nil: this bulkd does not forward).
+	Outbox func(ctx context.Context, tenant string) (OutboxView, error)
+}
+
+// OutboxView is GET /v1/outbox's answer: the jobs waiting to be forwarded
+// to the central bulkd, and whether sending fails.
+type OutboxView struct {
+	Depth      int        `json:"depth"`
+	Oldest     *time.Time `json:"oldest_created_at"`
+	AgeSeconds float64    `json:"oldest_age_seconds"`
+	// Failing is the last request's error while requests fail, and Since
+	// when they began to (this process's view: sending is retried).
+	Failing string     `json:"failing,omitempty"`
+	Since   *time.Time `json:"failing_since,omitempty"`
 }
 
 // Server holds the handlers' dependencies.
@@ -135,12 +151,13 @@ func (s *Server) Handler() http.Handler {
 	handle("GET /v1/jobs/{id}/errors.csv", bulkd.ScopeJobsRead, s.getReport)
 	handle("GET /v1/jobs/{id}/errors.zip", bulkd.ScopeJobsRead, s.getReport)
 	handle("GET /v1/tenants", bulkd.ScopeJobsRead, s.listTenants)
+	handle("GET /v1/outbox", bulkd.ScopeJobsRead, s.getOutbox)
 	handle("GET /v1/tenants/{tenant}/files", bulkd.ScopeJobsRead, s.listFiles)
 	handle("GET /v1/tenants/{tenant}/agents", bulkd.ScopeAgentsRead, s.listAgents)
 	handle("GET /v1/tenants/{tenant}/contacts", bulkd.ScopeContactsRead, s.listContacts)
 	handle("GET /v1/tenants/{tenant}/contacts/{id}", bulkd.ScopeContactsRead, s.getContact)
 	handle("GET /v1/tenants/{tenant}/contacts/{id}/recordings/{location}", bulkd.ScopeContactsRead, s.getRecording)
-	handle("POST /api/upload/contacts", bulkd.ScopeContactsImport, s.uploadContacts)
+	handle("POST "+contacts.DoorPath, bulkd.ScopeContactsImport, s.uploadContacts)
 	handle("POST /api/rest/wfo/contact/import", bulkd.ScopeContactsCapture, s.importRealtime)
 	handle("PUT /api/rest/wfo/contact/{id}/recordings/{location}", bulkd.ScopeContactsCapture, s.putRecording)
 	switch {
@@ -181,6 +198,9 @@ type JobView struct {
 	// archives/ or penaltyBox/): a job is final before its file has moved.
 	// Only a job read whole (GET /v1/jobs/{id}) says it.
 	ArchivedTo string `json:"archived_to,omitempty"`
+	// Forward: the job's passage to the central bulkd, on a site that
+	// forwards its kind.
+	Forward *bulkd.Forward `json:"forward,omitempty"`
 }
 
 // ViewJob is j as the status API shows it.
@@ -189,7 +209,7 @@ func ViewJob(j *bulkd.Job) JobView {
 		ID: j.ID, Tenant: j.Tenant, Kind: j.Kind, Source: j.Source, File: j.File, State: j.State,
 		CreatedAt: j.CreatedAt, StartedAt: j.StartedAt, FinishedAt: j.FinishedAt,
 		RowsTotal: j.RowsTotal, RowsDone: j.RowsDone, RowsFailed: j.RowsFailed,
-		Error: j.Error, DuplicateOf: j.DuplicateOf, Waiting: j.Waiting, Counts: j.Counts,
+		Error: j.Error, DuplicateOf: j.DuplicateOf, Waiting: j.Waiting, Counts: j.Counts, Forward: j.Forward,
 	}
 	if j.State.Final() && pipeline.HasReport(j) {
 		v.ErrorReport = reportURL("/v1/jobs", j.ID, j)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/bulkd/bulkd"
@@ -290,7 +291,7 @@ func (s *Server) uploadContacts(w http.ResponseWriter, r *http.Request) {
 // as a whole is answered 400 with its error; ok is false when an answer was
 // written.
 func (s *Server) claimAndWait(w http.ResponseWriter, r *http.Request, c pipeline.Claim) (*bulkd.Job, bool) {
-	job, err := s.Pipeline.Claim(r.Context(), c)
+	job, err := s.claim(w, r, c)
 	if err != nil {
 		s.Error(w, r, err)
 		return nil, false
@@ -467,4 +468,25 @@ func (rc *received) onlyFile(what string) (string, error) {
 		return "", &fieldError{"file", bulkd.Errorf(bulkd.EINVALID, "send one file part (%s), not %d", what, len(rc.files))}
 	}
 	return rc.files[0], nil
+}
+
+// maxIdempotencyKey bounds an Idempotency-Key header.
+const maxIdempotencyKey = 255
+
+// claim claims c for request r: with its Idempotency-Key, if it sends one
+// (a repeat of the request is then answered for the job the first made,
+// not imported again), and the job's id in the answer's Bulkd-Job header,
+// which a forwarding site records.
+func (s *Server) claim(w http.ResponseWriter, r *http.Request, c pipeline.Claim) (*bulkd.Job, error) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+		return nil, bulkd.Errorf(bulkd.EINVALID, "the Idempotency-Key header must be at most %d printable ASCII characters without spaces", maxIdempotencyKey)
+	}
+	c.IdempotencyKey = key
+	j, err := s.Pipeline.Claim(r.Context(), c)
+	if err != nil {
+		return nil, err
+	}
+	w.Header().Set("Bulkd-Job", strconv.FormatUint(j.ID, 10))
+	return j, nil
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -44,6 +45,7 @@ type Config struct {
 	Limits    *Limits    `hcl:"limits,block"`
 	Metrics   *Metrics   `hcl:"metrics,block"`
 	Media     *Media     `hcl:"media,block"`
+	Forward   *Forward   `hcl:"forward,block"`
 	Routes    []*Route   `hcl:"route,block"`
 	Tenants   []*Tenant  `hcl:"tenant,block"`
 
@@ -86,6 +88,47 @@ type Token struct {
 	Scopes         []string  `hcl:"scopes"`
 	SecretEnvRange hcl.Range `hcl:"secret_env,attr_value_range"`
 	ScopesRange    hcl.Range `hcl:"scopes,attr_value_range"`
+}
+
+// Forward sends what this bulkd takes on to a central bulkd, through the
+// central's upload doors: imported here as well (mode "forward") or only
+// sent (mode "relay"). A tenant's forward_url sends its jobs to another
+// central node. The token is never in the file: TokenEnv names the
+// variable that holds it; without one the central must be an open bulkd
+// on this machine.
+type Forward struct {
+	URL      string   `hcl:"url"`
+	TokenEnv string   `hcl:"token_env,optional"`
+	CAFile   string   `hcl:"ca_file,optional"`
+	Mode     string   `hcl:"mode,optional"`
+	Kinds    []string `hcl:"kinds,optional"`
+	Timeout  string   `hcl:"timeout,optional"`
+	Parallel int      `hcl:"parallel,optional"`
+
+	URLRange      hcl.Range `hcl:"url,attr_value_range"`
+	TokenEnvRange hcl.Range `hcl:"token_env,attr_value_range"`
+	ModeRange     hcl.Range `hcl:"mode,attr_value_range"`
+	KindsRange    hcl.Range `hcl:"kinds,attr_value_range"`
+	TimeoutRange  hcl.Range `hcl:"timeout,attr_value_range"`
+	DefRange      hcl.Range `hcl:",def_range"`
+
+	TimeoutDur time.Duration // Timeout, parsed
+}
+
+// The forward modes.
+const (
+	ForwardImport = "forward" // import here and forward
+	ForwardRelay  = "relay"   // forward only
+)
+
+// Forwards reports whether jobs of kind are forwarded, and whether only
+// forwarded (relay).
+func (c *Config) Forwards(kind bulkd.Kind) (forward, relay bool) {
+	f := c.Forward
+	if f == nil || len(f.Kinds) > 0 && !slices.Contains(f.Kinds, string(kind)) {
+		return false, false
+	}
+	return true, f.Mode == ForwardRelay
 }
 
 // Media is where recordings are stored: the data dir's media folder
@@ -226,6 +269,14 @@ type Tenant struct {
 	// (one of csvio.Encodings; UTF-8 by default). Real-time JSON is UTF-8
 	// whatever it says (RFC 8259).
 	Encoding string `hcl:"encoding,optional"`
+
+	// ForwardURL and ForwardTokenEnv send the tenant's jobs to another
+	// central node than forward.url says, with its own token: a tenant
+	// belongs to one central node.
+	ForwardURL      string    `hcl:"forward_url,optional"`
+	ForwardTokenEnv string    `hcl:"forward_token_env,optional"`
+	ForwardURLRange hcl.Range `hcl:"forward_url,attr_value_range"`
+	ForwardEnvRange hcl.Range `hcl:"forward_token_env,attr_value_range"`
 
 	EncodingRange   hcl.Range `hcl:"encoding,attr_value_range"`
 	NameRange       hcl.Range `hcl:"name,label_range"`
@@ -500,6 +551,12 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 			bad(m.BackendRange, "Unknown media backend", fmt.Sprintf("media.backend = %q: use \"local\" (the data dir's media folder) or \"s3\".", m.Backend))
 		}
 	}
+	if f := c.Forward; f != nil {
+		c.checkForward(f, bad)
+		if f.Timeout != "" {
+			dur(&f.TimeoutDur, f.Timeout, f.TimeoutRange, "forward.timeout", time.Second)
+		}
+	}
 	if c.MetricsOpen() && !c.MetricsEnabled() {
 		bad(c.Metrics.OpenRange, "Conflicting settings", "metrics.open = true opens /metrics, which metrics.enabled = false turns off: drop one of them.")
 	}
@@ -569,6 +626,9 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 	if c.Media != nil {
 		paths = append(paths, &c.Media.CAFile)
 	}
+	if c.Forward != nil {
+		paths = append(paths, &c.Forward.CAFile)
+	}
 	for _, f := range paths {
 		if *f != "" {
 			*f = resolve(base, *f)
@@ -624,6 +684,13 @@ func (c *Config) Kinds(specs []pipeline.Spec) (*pipeline.Kinds, hcl.Diagnostics)
 			continue
 		}
 		overrides = append(overrides, pipeline.RouteOverride{Kind: bulkd.Kind(r.Kind), Patterns: r.Patterns, Replace: r.Replace})
+	}
+	if c.Forward != nil {
+		for _, k := range c.Forward.Kinds {
+			if spec, ok := probe.Spec(bulkd.Kind(k)); !ok || spec.Door == nil {
+				bad(c.Forward.KindsRange, "Unknown kind", fmt.Sprintf("forward.kinds names %q: the kinds are %s.", k, strings.Join(probe.Names(), ", ")))
+			}
+		}
 	}
 	known := append(slices.Clone(bulkd.CoreScopes), probe.Scopes()...)
 	for _, t := range c.Tenants {
@@ -747,4 +814,38 @@ func writeSnippet(b *strings.Builder, src []byte, r hcl.Range) {
 	}, string(src[lineStart:start]))
 	carets := max(1, utf8.RuneCount(src[start:end]))
 	fmt.Fprintf(b, "%s| %s%s\n", strings.Repeat(" ", len(gutter)-2), pad, strings.Repeat("^", carets))
+}
+
+// checkForward validates the forward block and the tenants' forward_url.
+func (c *Config) checkForward(f *Forward, bad func(hcl.Range, string, string)) {
+	switch f.Mode {
+	case "":
+		f.Mode = ForwardImport
+	case ForwardImport, ForwardRelay:
+	default:
+		bad(f.ModeRange, "Unknown forward mode", fmt.Sprintf("forward.mode = %q: use \"forward\" (import here and forward) or \"relay\" (forward only).", f.Mode))
+	}
+	if f.Parallel < 0 {
+		bad(f.DefRange, "Invalid limit", fmt.Sprintf("forward.parallel = %d: a positive number (or 0 for the default).", f.Parallel))
+	}
+	central := func(name, raw, tokenEnv string, r, er hcl.Range) {
+		if tokenEnv != "" && !envNameRE.MatchString(tokenEnv) {
+			bad(er, "Invalid variable name", fmt.Sprintf("%s is not an environment variable name (letters, digits and _): it names the variable that holds the token; the token itself never goes in this file.", name))
+		}
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https":
+			bad(r, "Invalid URL", fmt.Sprintf("%s = %q: give the central bulkd's base URL, such as https://central.example.com:8765.", name, raw))
+		case u.Scheme == "http" && !Loopback(u.Host):
+			bad(r, "Plain HTTP off this machine", fmt.Sprintf("%s = %q: a token must not cross a network in clear; use https:// (ca_file for a private CA).", name, raw))
+		case tokenEnv == "" && !Loopback(u.Host):
+			bad(r, "No token for the central", fmt.Sprintf("%s = %q names another machine, and no token_env is set: a central off this machine has authentication on.", name, raw))
+		}
+	}
+	central("forward.url", f.URL, f.TokenEnv, f.URLRange, f.TokenEnvRange)
+	for _, t := range c.Tenants {
+		if t.ForwardURL != "" || t.ForwardTokenEnv != "" {
+			central(fmt.Sprintf("tenant %q forward_url", t.Name), cmp.Or(t.ForwardURL, f.URL), cmp.Or(t.ForwardTokenEnv, f.TokenEnv), t.ForwardURLRange, t.ForwardEnvRange)
+		}
+	}
 }

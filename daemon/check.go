@@ -75,6 +75,19 @@ func Check(cfg *config.Config, getenv func(string) string) config.Diagnostics {
 			bad(m.DefRange, "Invalid CA file", "media.ca_file: "+err.Error()+".")
 		}
 	}
+	if f := cfg.Forward; f != nil {
+		if f.TokenEnv != "" && getenv(f.TokenEnv) == "" {
+			bad(f.TokenEnvRange, "Token variable not set", fmt.Sprintf("forward.token_env: the environment variable %s is not set.", f.TokenEnv))
+		}
+		for _, t := range cfg.Tenants {
+			if t.ForwardTokenEnv != "" && getenv(t.ForwardTokenEnv) == "" {
+				bad(t.ForwardEnvRange, "Token variable not set", fmt.Sprintf("tenant %q forward_token_env: the environment variable %s is not set.", t.Name, t.ForwardTokenEnv))
+			}
+		}
+		if _, err := certs.CAPool(f.CAFile); err != nil {
+			bad(f.DefRange, "Invalid CA file", "forward.ca_file: "+err.Error()+".")
+		}
+	}
 	if h.TLS() {
 		if _, err := certs.Load(h.TLSCertFile, h.TLSKeyFile); err != nil {
 			bad(h.TLSCertFileRange, "Invalid TLS certificate", err.Error()+".")

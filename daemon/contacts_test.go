@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func readFixture(t *testing.T, parts ...string) []byte {
+func readFixture(t testing.TB, parts ...string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(append([]string{"..", "testdata"}, parts...)...))
 	require.NoError(t, err)
@@ -160,7 +160,7 @@ func TestContacts_ZipDrop(t *testing.T) {
 }
 
 // multipartBody builds a multipart/form-data body of named files.
-func multipartBody(t *testing.T, files [][2]string, contents map[string][]byte) (*bytes.Buffer, string) {
+func multipartBody(t testing.TB, files [][2]string, contents map[string][]byte) (*bytes.Buffer, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)

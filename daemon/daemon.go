@@ -24,6 +24,7 @@ import (
 	"github.com/bulkd/bulkd/auth"
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/dashboard"
+	"github.com/bulkd/bulkd/forward"
 	"github.com/bulkd/bulkd/internal/certs"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/metrics"
@@ -53,7 +54,9 @@ type Daemon struct {
 	ln      net.Listener
 	http    *http.Server
 	certs   *certs.Reloader // the listener's, with TLS
-	hup     chan os.Signal  // SIGHUP, caught from Open to Close
+	// forwarder sends the outbox to the central (nil: not forwarding).
+	forwarder *forward.Forwarder
+	hup       chan os.Signal // SIGHUP, caught from Open to Close
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -111,7 +114,14 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		mediaOpts  []media.Option
 	)
 	if d.cfg.MetricsEnabled() {
-		d.metrics = metrics.New(metrics.Config{Kinds: d.kinds.Names(), Waiting: d.waiting, Store: d.storeStats}, d.log.Named("metrics"))
+		mc := metrics.Config{Kinds: d.kinds.Names(), Waiting: d.waiting, Store: d.storeStats}
+		if d.cfg.Forward != nil {
+			mc.Outbox = func() (int, time.Time, error) {
+				o, err := d.store.Outbox(context.Background(), "")
+				return o.Depth, o.Oldest, err
+			}
+		}
+		d.metrics = metrics.New(mc, d.log.Named("metrics"))
 		jobsObs, watcherObs = d.metrics, d.metrics
 		mediaOpts = append(mediaOpts, media.WithObserver(d.metrics))
 	}
@@ -127,6 +137,13 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	var outbox *forward.Files
+	if d.cfg.Forward != nil {
+		outbox = forward.NewFiles(outboxDir(d.cfg))
+		if d.forwarder, err = d.newForwarder(ctx, outbox); err != nil {
+			return err
+		}
+	}
 	d.runner = pipeline.NewRunner(pipeline.Config{
 		WorkDir:   filepath.Join(d.cfg.DataDir, "work"),
 		Dedupe:    *d.cfg.Dedupe,
@@ -139,6 +156,8 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			MaxBytes: d.cfg.Limits.ZipMaxBytes, MaxEntries: d.cfg.Limits.ZipMaxEntries, MaxRatio: d.cfg.Limits.ZipMaxRatio,
 		},
 		Observer: jobsObs,
+		Forward:  d.forwards(),
+		Outbox:   outboxOrNil(outbox),
 	}, d.store, importers, d.log.Named("pipeline"))
 	if err := d.runner.Open(ctx); err != nil {
 		return err
@@ -181,7 +200,7 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if d.metrics != nil {
 		metricsHandler = d.metrics.Handler()
 	}
-	srv, err := api.NewServer(api.Deps{
+	deps := api.Deps{
 		Jobs: d.store, Agents: d.store, Contacts: d.store, Media: d.media, Pipeline: d.runner,
 		Incoming: filepath.Join(d.cfg.DataDir, "incoming"), Auth: authn,
 		Schedule: d.store, Tenant: d.cfg.Settings, Assist: d.store, Kinds: d.kinds, Objects: d.store,
@@ -198,7 +217,11 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			MaxParts: d.cfg.Limits.UploadMaxParts, MinBodyRate: d.cfg.Limits.MinBodyRate, BodyGrace: d.cfg.Limits.BodyGraceDur,
 		},
 		Metrics: metricsHandler, MetricsOpen: d.cfg.MetricsOpen(),
-	}, d.log.Named("api"))
+	}
+	if d.forwarder != nil {
+		deps.Outbox = d.outboxView
+	}
+	srv, err := api.NewServer(deps, d.log.Named("api"))
 	if err != nil {
 		return err
 	}
@@ -235,6 +258,9 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 		defer d.wg.Done()
 		d.retain(loopCtx)
 	}()
+	if d.forwarder != nil {
+		d.wg.Go(func() { d.forwarder.Run(loopCtx) })
+	}
 	d.log.Info("bulkd started", "http", d.Addr(), "data_dir", d.cfg.DataDir, "watch_root", d.cfg.Watch.Root)
 	return nil
 }

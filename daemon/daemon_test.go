@@ -26,7 +26,7 @@ import (
 
 // testConfig is the embedded default on a temp data dir, a free loopback
 // port and short windows.
-func testConfig(t *testing.T, dataDir string) *config.Config {
+func testConfig(t testing.TB, dataDir string) *config.Config {
 	t.Helper()
 	cfg, diags, _ := config.Load("")
 	require.False(t, diags.HasErrors(), diags.Error())
@@ -40,14 +40,14 @@ func testConfig(t *testing.T, dataDir string) *config.Config {
 
 // harness is a daemon running in-process.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	d    *daemon.Daemon
 	url  string
 	root string
 	data string
 }
 
-func startDaemon(t *testing.T, dataDir string, opts ...func(*config.Config)) *harness {
+func startDaemon(t testing.TB, dataDir string, opts ...func(*config.Config)) *harness {
 	t.Helper()
 	cfg := testConfig(t, dataDir)
 	for _, o := range opts {

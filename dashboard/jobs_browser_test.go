@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"net"
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/bulkd/bulkd/config"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -129,4 +132,27 @@ func TestJobPage_SummaryGoesLive(t *testing.T) {
 	})
 	assert.Equal(t, summary{State: "partial", Final: true, Value: 2, Max: 2, Failed: 1, NoReload: true}, seen)
 	assert.Contains(t, b.text("table.report"), "did you mean")
+}
+
+// TestJobsPage_Outbox: on a site whose central is down, the jobs page says
+// how many jobs wait to be forwarded and why sending fails, and a job's
+// page says where its forward stands.
+func TestJobsPage_Outbox(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	down := "http://" + ln.Addr().String()
+	require.NoError(t, ln.Close()) // nothing listens there: the central is down
+	s := startServer(t, nil, func(c *config.Config) { c.Forward = &config.Forward{URL: down, Mode: config.ForwardImport} })
+	b := openTab(t, s.url)
+
+	s.drop("acme", "AGENTS.good.csv", fixture(t, "agents", "good", "AGENTS.good.csv"))
+	j := s.waitJobs("", "acme", 1)[0]
+	eventually(t, "the outbox line, failing", func() (bool, string) {
+		require.EqualValues(t, http.StatusOK, b.open("/"))
+		text := b.text("#outbox")
+		return strings.Contains(text, "Outbox: 1 job(s) waiting") && strings.Contains(text, "Sending fails:"), text
+	})
+	require.EqualValues(t, http.StatusOK, b.open(fmt.Sprintf("/jobs/%d", j.ID)))
+	assert.Contains(t, b.text("#job-forward"), "queued")
+	assert.Contains(t, b.text("#job-forward"), "connection refused")
 }

@@ -49,6 +49,21 @@ func (d *Dashboard) tenants(r *http.Request, s *session) ([]string, error) {
 	return out.Tenants, err
 }
 
+// outbox asks the API for the outbox of the session's tenants: nil when
+// this bulkd does not forward (404).
+func (d *Dashboard) outbox(r *http.Request, s *session) (*api.OutboxView, error) {
+	var v api.OutboxView
+	err := d.fetch(r, s, "/v1/outbox", &v)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.status == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
 // jobsPage is /: every job the session sees, newest first, filtered by
 // kind, state and tenant. Its rows alone (?fragment=) are what the page's
 // script asks for every second.
@@ -59,6 +74,10 @@ func (d *Dashboard) jobsPage(w http.ResponseWriter, r *http.Request, s *session)
 	if err == nil && r.URL.Query().Get("fragment") == "" {
 		tenants, err = d.tenants(r, s)
 	}
+	var outbox *api.OutboxView
+	if err == nil && r.URL.Query().Get("fragment") == "" {
+		outbox, err = d.outbox(r, s)
+	}
 	if err != nil {
 		d.fail(w, r, s, err)
 		return
@@ -68,7 +87,7 @@ func (d *Dashboard) jobsPage(w http.ResponseWriter, r *http.Request, s *session)
 		states[i] = string(st)
 	}
 	d.renderOrFragment(w, r, s, "jobs", "rows", map[string]any{"Jobs": jobs, "Filter": f, "Kinds": d.Kinds, "States": states,
-		"Tenants": tenants, "Limit": jobsLimit, "Query": f.query()})
+		"Tenants": tenants, "Limit": jobsLimit, "Query": f.query(), "Outbox": outbox})
 }
 
 // renderOrFragment renders page, or with ?fragment= only its part

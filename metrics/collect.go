@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -77,4 +79,36 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(storeOpenTxDesc, prometheus.GaugeValue, float64(s.OpenReadTx))
 	ch <- prometheus.MustNewConstMetric(storePageWritesDesc, prometheus.CounterValue, float64(s.PageWrites))
 	ch <- prometheus.MustNewConstMetric(storeWriteSecondsDesc, prometheus.CounterValue, s.WriteSeconds)
+}
+
+// outboxCollector reports the outbox, read when scraped.
+type outboxCollector struct {
+	outbox func() (int, time.Time, error)
+	now    func() time.Time
+}
+
+var (
+	outboxJobsDesc = prometheus.NewDesc("bulkd_outbox_jobs",
+		"Jobs waiting to be forwarded to the central bulkd (not final here yet, or queued).", nil, nil)
+	outboxAgeDesc = prometheus.NewDesc("bulkd_outbox_oldest_age_seconds",
+		"Age of the oldest job waiting to be forwarded (0 when none waits).", nil, nil)
+)
+
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxJobsDesc
+	ch <- outboxAgeDesc
+}
+
+func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	n, oldest, err := c.outbox()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(outboxJobsDesc, err)
+		return
+	}
+	age := 0.0
+	if !oldest.IsZero() {
+		age = max(0, c.now().Sub(oldest).Seconds())
+	}
+	ch <- prometheus.MustNewConstMetric(outboxJobsDesc, prometheus.GaugeValue, float64(n))
+	ch <- prometheus.MustNewConstMetric(outboxAgeDesc, prometheus.GaugeValue, age)
 }

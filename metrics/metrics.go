@@ -45,6 +45,10 @@ type Config struct {
 	// Store returns the store's stats at each scrape (nil: the
 	// bulkd_store_ metrics are not reported).
 	Store func() (StoreStats, error)
+	// Outbox returns the outbox's depth and the creation time of its
+	// oldest job at each scrape (nil: this bulkd does not forward, and
+	// the bulkd_outbox_ and bulkd_forward_ metrics are not reported).
+	Outbox func() (depth int, oldest time.Time, err error)
 }
 
 // Metrics holds bulkd's metrics and the registry that serves them.
@@ -60,6 +64,7 @@ type Metrics struct {
 	overflows   prometheus.Counter
 	mediaBytes  prometheus.Counter
 	requests    *prometheus.CounterVec
+	forwards    *prometheus.CounterVec
 }
 
 // New returns bulkd's metrics in a new registry, with the Go runtime and
@@ -103,6 +108,10 @@ func New(cfg Config, logger hclog.Logger) *Metrics {
 			Name: "bulkd_http_requests_total",
 			Help: "HTTP requests answered, by route (the matched pattern, or \"" + RouteUnmatched + "\") and status code.",
 		}, []string{"route", "code"}),
+		forwards: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "bulkd_forward_requests_total",
+			Help: "Requests sending a job to the central bulkd, by kind and outcome: sent (2xx), rejected (refused for good) or retry.",
+		}, []string{"kind", "outcome"}),
 	}
 	for _, k := range cfg.Kinds {
 		for _, s := range bulkd.JobStates {
@@ -122,6 +131,9 @@ func New(cfg Config, logger hclog.Logger) *Metrics {
 	}
 	if cfg.Store != nil {
 		m.reg.MustRegister(&storeCollector{stats: cfg.Store})
+	}
+	if cfg.Outbox != nil {
+		m.reg.MustRegister(m.forwards, &outboxCollector{outbox: cfg.Outbox, now: time.Now})
 	}
 	return m
 }
@@ -172,3 +184,9 @@ func (m *Metrics) Overflow() { m.overflows.Inc() }
 // Stored counts the bytes of a new recording in the media store
 // (media.Observer).
 func (m *Metrics) Stored(n int64) { m.mediaBytes.Add(float64(n)) }
+
+// Forwarded counts a request sending a job to the central bulkd
+// (forward.Observer).
+func (m *Metrics) Forwarded(kind bulkd.Kind, outcome string) {
+	m.forwards.WithLabelValues(string(kind), outcome).Inc()
+}

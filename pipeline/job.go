@@ -97,7 +97,55 @@ func (r *Runner) complete(ctx context.Context, j *bulkd.Job) error {
 		}
 		r.jobLog(j).Info("failed job's records removed", "rows", j.RowsDone-j.RowsFailed)
 	}
+	if j.Forward != nil && j.Forward.State == bulkd.ForwardWaiting {
+		var err error
+		if j, err = r.stage(ctx, j); err != nil {
+			return err
+		}
+	}
 	return r.deliver(ctx, j)
+}
+
+// stage queues a final job to forward: its files (the main ones and the
+// recordings it took) go to the outbox before its work folder is
+// delivered, and then the job is queued. A job skipped or canceled here
+// has nothing to send. Replayed with complete.
+func (r *Runner) stage(ctx context.Context, j *bulkd.Job) (*bulkd.Job, error) {
+	unsent := ""
+	switch {
+	case j.State == bulkd.StateSkipped:
+		unsent = "skipped here as identical to an earlier job, which was forwarded"
+	case j.State == bulkd.StateCanceled:
+		unsent = "canceled before it started"
+	case r.cfg.Outbox == nil:
+		unsent = "forwarding is no longer configured"
+	}
+	if unsent == "" {
+		media, err := r.jobs.JobMedia(ctx, j.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.cfg.Outbox.Stage(ctx, j, r.workDir(j.ID), append(slices.Clone(j.Files), media...)); err != nil {
+			return nil, fmt.Errorf("put %s in the outbox: %w", j.File, err)
+		}
+	}
+	j, err := r.jobs.UpdateJob(ctx, j.ID, func(j *bulkd.Job) error {
+		if j.Forward == nil || j.Forward.State != bulkd.ForwardWaiting {
+			return nil
+		}
+		j.Forward.State, j.Forward.LastError = bulkd.ForwardQueued, ""
+		if unsent != "" {
+			j.Forward.State, j.Forward.LastError = bulkd.ForwardNotSent, unsent
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if unsent == "" {
+		r.cfg.Outbox.Wake()
+	}
+	return j, nil
 }
 
 var errNotQueued = errors.New("job is no longer queued")
@@ -157,6 +205,9 @@ func (r *Runner) importJob(ctx context.Context, j *bulkd.Job) (bulkd.JobState, s
 			return bulkd.StateSkipped, fmt.Sprintf("%s is identical to the file of job %d, which imported it already", j.File, prev), nil
 		}
 	}
+	if j.Forward != nil && j.Forward.Relay {
+		return bulkd.StateSucceeded, "", nil // the central imports it: its rows are counted there
+	}
 	err := r.importers[j.Kind].Import(ctx, &Run{Job: j, Dir: dir, jobs: r.jobs, runner: r})
 	if bulkd.ErrorCode(err) == bulkd.EINVALID {
 		return bulkd.StateFailed, fmt.Sprintf("%s: %v", j.File, err), nil
@@ -203,10 +254,24 @@ func stillWritten(j *bulkd.Job, dir string) string {
 // bulkd.MaxMessage bytes, so that no input can make a job record, or every
 // job listing after it, large.
 func (r *Runner) finish(ctx context.Context, id uint64, state bulkd.JobState, msg string) (*bulkd.Job, error) {
+	return r.finishAs(ctx, id, state, msg, false)
+}
+
+// finishLost fails job id, whose files could not be taken (err): a claim
+// that failed, or one a crash interrupted whose files are gone. Nothing of
+// it is forwarded either, in the same transaction.
+func (r *Runner) finishLost(ctx context.Context, id uint64, err error) (*bulkd.Job, error) {
+	return r.finishAs(ctx, id, bulkd.StateFailed, "claim: "+err.Error(), true)
+}
+
+func (r *Runner) finishAs(ctx context.Context, id uint64, state bulkd.JobState, msg string, lost bool) (*bulkd.Job, error) {
 	msg = bulkd.Truncate(msg, bulkd.MaxMessage)
 	wasFinal := false
 	j, err := r.jobs.UpdateJob(ctx, id, func(j *bulkd.Job) error {
 		wasFinal = j.State.Final()
+		if lost && j.Forward.Pending() {
+			j.Forward.State, j.Forward.LastError = bulkd.ForwardNotSent, "its files were not taken"
+		}
 		now := r.now().UTC()
 		j.State, j.Error, j.FinishedAt = state, msg, &now
 		j.Waiting = nil // a stop while it waited (then a resume) can leave one behind

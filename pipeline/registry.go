@@ -61,6 +61,10 @@ type Spec struct {
 	// the others. An of the kind has no template for is an EINVALID
 	// error that lists the ones it has.
 	Template func(w io.Writer, of string) error
+	// Door, if set, says how a job of the kind is forwarded to a central
+	// bulkd: through the door a client of the kind would use. A kind
+	// without one is not forwarded.
+	Door func(in DoorInput) (Door, error)
 	// Unresolved, if set, reports whether a row failure's message says
 	// only that the row names a record the tenant lacks (an agent, an
 	// object), in the kind's own words. bulkd validate, which checks a

@@ -58,6 +58,24 @@ type Config struct {
 	Encoding func(tenant string) string
 	// Observer, if set, is told of each job that ends (for metrics).
 	Observer Observer
+	// Forward, if set, says whether a tenant's jobs of a kind are
+	// forwarded to a central bulkd, and whether only forwarded (relay: not
+	// imported here). A claim records its answer in the job (Job.Forward),
+	// so that the job enters the outbox in the transaction that records it.
+	Forward func(tenant string, kind bulkd.Kind) (forward, relay bool)
+	// Outbox keeps forwarded jobs' files until they are sent (package
+	// forward); needed when Forward is set.
+	Outbox Outbox
+}
+
+// Outbox takes the files of final jobs to forward.
+type Outbox interface {
+	// Stage puts the named files of job j, found in dir, where the outbox
+	// keeps them until they are sent (the job's work folder goes once it
+	// is delivered). It can be replayed.
+	Stage(ctx context.Context, j *bulkd.Job, dir string, names []string) error
+	// Wake says a job was queued.
+	Wake()
 }
 
 // DefaultParallel is Config.Parallel's default: most of a small job's
@@ -94,6 +112,9 @@ type Runner struct {
 	// claimMu makes the check of an Exclusive kind's unfinished jobs and
 	// the claim one step, so two requests cannot both pass it.
 	claimMu sync.Mutex
+	// keyMu makes the look-up of an Idempotency-Key and the claim one
+	// step, so two requests with one key cannot both claim.
+	keyMu sync.Mutex
 
 	mu      sync.Mutex
 	lanes   map[string]*lane    // tenant\0kind → its queue; present while a lane goroutine runs
@@ -188,7 +209,7 @@ func (r *Runner) Open(ctx context.Context) error {
 		j := jobs[i]
 		if err := r.move(j); err != nil {
 			r.jobLog(j).Error("job lost its files", "error", err)
-			if _, err := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); err != nil {
+			if _, err := r.finishLost(ctx, j.ID, err); err != nil {
 				return err
 			}
 			continue
@@ -259,14 +280,19 @@ type Claim struct {
 	Media    []string
 	User     string
 	Realtime bool
-	// ExternalID and Params: see bulkd.Job.
-	ExternalID string
-	Params     map[string]string
+	// ExternalID, Params and IdempotencyKey: see bulkd.Job.
+	ExternalID     string
+	Params         map[string]string
+	IdempotencyKey string
 }
 
 // Claim records a job for c, moves its files into the job's work folder and
 // queues it. Once Claim returns, the files belong to the job whatever
 // happens to the process.
+//
+// A claim with an IdempotencyKey the tenant has claimed with before
+// records nothing: it returns that job, for the door to answer as it did
+// (the files stay where they are, for the caller to remove).
 func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	if !r.Handles(c.Kind) {
 		return nil, bulkd.Errorf(bulkd.EINVALID, "no importer for kind %s", c.Kind)
@@ -276,6 +302,22 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	}
 	if err := r.probe(); err != nil {
 		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
+	}
+	if c.IdempotencyKey != "" {
+		r.keyMu.Lock()
+		defer r.keyMu.Unlock()
+		before, err := r.jobs.Jobs(ctx, bulkd.JobFilter{Tenant: c.Tenant, IdempotencyKey: c.IdempotencyKey, Limit: 1, Brief: true})
+		if err != nil {
+			return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
+		}
+		if len(before) > 0 {
+			if before[0].Kind != c.Kind {
+				return nil, bulkd.Errorf(bulkd.ECONFLICT, "Idempotency-Key %q was sent before with a %s import (job %d), not a %s one",
+					bulkd.Truncate(c.IdempotencyKey, 64), before[0].Kind, before[0].ID, c.Kind)
+			}
+			r.jobLog(before[0]).Info("request repeated with its Idempotency-Key; answered for its job")
+			return before[0], nil
+		}
 	}
 	spec, _ := r.cfg.Kinds.Spec(c.Kind)
 	if spec.Check != nil && c.Source == bulkd.SourceAPI {
@@ -327,11 +369,19 @@ func (r *Runner) probe() error {
 
 // newJob is the queued job a claim records.
 func (r *Runner) newJob(c Claim) *bulkd.Job {
-	return &bulkd.Job{
+	j := &bulkd.Job{
 		Tenant: c.Tenant, Kind: c.Kind, Source: c.Source, State: bulkd.StateQueued,
 		File: c.Files[0], Files: c.Files, Origin: c.Origin, Media: c.Media, User: c.User, Realtime: c.Realtime,
-		ExternalID: c.ExternalID, Params: r.params(c),
+		ExternalID: c.ExternalID, Params: r.params(c), IdempotencyKey: c.IdempotencyKey,
 	}
+	// A real-time contact's recordings come one request at a time, which
+	// no upload door of the central takes as one job: it is not forwarded.
+	if r.cfg.Forward != nil && !c.Realtime {
+		if fwd, relay := r.cfg.Forward(c.Tenant, c.Kind); fwd {
+			j.Forward = &bulkd.Forward{State: bulkd.ForwardWaiting, Relay: relay}
+		}
+	}
+	return j
 }
 
 // claimFailed handles a recorded claim whose files could not be moved in:
@@ -341,7 +391,7 @@ func (r *Runner) newJob(c Claim) *bulkd.Job {
 // delivered; the file is left for the next scan.
 func (r *Runner) claimFailed(ctx context.Context, j *bulkd.Job, err error) {
 	defer r.unplan(j.ID) // finish planned where it would go; it goes nowhere
-	if _, ferr := r.finish(ctx, j.ID, bulkd.StateFailed, "claim: "+err.Error()); ferr != nil {
+	if _, ferr := r.finishLost(ctx, j.ID, err); ferr != nil {
 		r.jobLog(j).Error("cannot record failed claim", "error", ferr)
 	} else if rerr := os.Remove(r.workDir(j.ID)); rerr != nil && !os.IsNotExist(rerr) {
 		r.jobLog(j).Error("cannot remove work folder of failed claim", "error", rerr)

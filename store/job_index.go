@@ -21,6 +21,12 @@ var (
 	// bucketJobsUnfinished holds the jobs not in a final state: the jobs a
 	// start resumes and an exclusivity check looks for.
 	bucketJobsUnfinished = []byte("jobs_unfinished")
+	// bucketJobsByIdempotency indexes jobs by tenant and the
+	// Idempotency-Key of the request that created them.
+	bucketJobsByIdempotency = []byte("jobs_by_idempotency")
+	// bucketOutbox holds the jobs still to be forwarded to a central bulkd
+	// (bulkd.Forward.Pending) by tenant, oldest first: the outbox.
+	bucketOutbox = []byte("outbox")
 )
 
 // indexEntry is one index key of a job.
@@ -45,6 +51,12 @@ func indexEntries(j *bulkd.Job) []indexEntry {
 	if !j.State.Final() {
 		out = append(out, indexEntry{bucketJobsUnfinished, id})
 	}
+	if j.IdempotencyKey != "" {
+		out = append(out, indexEntry{bucketJobsByIdempotency, append(idempotencyPrefix(j.Tenant, j.IdempotencyKey), id...)})
+	}
+	if j.Forward.Pending() {
+		out = append(out, indexEntry{bucketOutbox, append(tenantPrefix(j.Tenant), id...)})
+	}
 	return out
 }
 
@@ -55,6 +67,9 @@ func tenantKindPrefix(tenant string, kind bulkd.Kind) []byte {
 }
 
 func externalPrefix(id string) []byte { return []byte(id + "\x00") }
+func idempotencyPrefix(tenant, key string) []byte {
+	return []byte(tenant + "\x00" + key + "\x00")
+}
 
 // indexJob moves a job's index entries from what before was keyed by to
 // what after is (either nil: a job created or deleted). Only entries that
@@ -129,6 +144,8 @@ type jobScan struct {
 // tenant's (or every) job until Limit match.
 func scanFor(f bulkd.JobFilter) jobScan {
 	switch {
+	case f.IdempotencyKey != "":
+		return jobScan{bucketJobsByIdempotency, idempotencyPrefix(f.Tenant, f.IdempotencyKey)}
 	case f.ExternalID != "":
 		return jobScan{bucketJobsByExternal, externalPrefix(f.ExternalID)}
 	case f.Unfinished || f.State != "" && !f.State.Final():
@@ -144,7 +161,8 @@ func scanFor(f bulkd.JobFilter) jobScan {
 func matches(f bulkd.JobFilter, j *bulkd.Job) bool {
 	return (f.Tenant == "" || j.Tenant == f.Tenant) && (f.Kind == "" || j.Kind == f.Kind) &&
 		(f.State == "" || j.State == f.State) && (!f.Unfinished || !j.State.Final()) &&
-		(f.ExternalID == "" || j.ExternalID == f.ExternalID)
+		(f.ExternalID == "" || j.ExternalID == f.ExternalID) &&
+		(f.IdempotencyKey == "" || j.IdempotencyKey == f.IdempotencyKey)
 }
 
 // Jobs returns the jobs matching f, newest first, each as Job returns it.

@@ -154,6 +154,10 @@ func cloneJob(j *bulkd.Job) *bulkd.Job {
 	c := *j
 	c.Files, c.Ignored, c.Delivered, c.Header = slices.Clone(j.Files), slices.Clone(j.Ignored), slices.Clone(j.Delivered), slices.Clone(j.Header)
 	c.Parts = slices.Clone(j.Parts)
+	if j.Forward != nil { // fn may change it in place, and the outbox index follows it
+		f := *j.Forward
+		c.Forward = &f
+	}
 	return &c
 }
 
@@ -267,7 +271,8 @@ func (s *Store) ImportedDigest(ctx context.Context, tenant string, kind bulkd.Ki
 	return id, id != 0, err
 }
 
-// PurgeJobs deletes final jobs that finished before cutoff, with their
+// PurgeJobs deletes final jobs that finished before cutoff (but for those
+// still to forward), with their
 // lists, media, index entries, failures and digests. It reads every job's
 // record: it runs once a day.
 func (s *Store) PurgeJobs(ctx context.Context, cutoff time.Time) (int, error) {
@@ -280,7 +285,8 @@ func (s *Store) PurgeJobs(ctx context.Context, cutoff time.Time) (int, error) {
 			if err := json.Unmarshal(v, &j); err != nil {
 				return fmt.Errorf("decode job %d: %w", btoi(k), err)
 			}
-			if j.State.Final() && j.FinishedAt != nil && j.FinishedAt.Before(cutoff) {
+			// A job still to forward stays: its record is the outbox's.
+			if j.State.Final() && j.FinishedAt != nil && j.FinishedAt.Before(cutoff) && !j.Forward.Pending() {
 				doomed = append(doomed, &j)
 			}
 			return nil

@@ -83,6 +83,7 @@ var (
 var buckets = [][]byte{
 	bucketMeta, bucketJobs, bucketJobLists, bucketJobMedia, bucketJobMediaNames,
 	bucketJobsByTenant, bucketJobsByTenantKind, bucketJobsByExternal, bucketJobsUnfinished,
+	bucketJobsByIdempotency, bucketOutbox,
 	bucketFailures, bucketDigests, bucketTenants,
 }
 

@@ -8,6 +8,9 @@ import (
 	"github.com/bulkd/bulkd/pipeline"
 )
 
+// DoorPath is the agents kind's upload door (the bulk-imports API).
+const DoorPath = "/bulk-imports/users"
+
 // Spec declares the agents kind.
 func Spec() pipeline.Spec {
 	return pipeline.Spec{
@@ -19,7 +22,14 @@ func Spec() pipeline.Spec {
 			st, err := pipeline.StoreAs[bulkd.AgentStore](d, bulkd.KindAgents)
 			return New(st, d.Batch), err
 		},
-		Template:   pipeline.OneTemplate(bulkd.KindAgents, Columns),
+		Template: pipeline.OneTemplate(bulkd.KindAgents, Columns),
+		Door: func(in pipeline.DoorInput) (pipeline.Door, error) {
+			d := pipeline.OneFileDoor(DoorPath, "file", in)
+			if t := in.Job.Params[ParamType]; t != "" {
+				d.Fields["type"] = t
+			}
+			return d, nil
+		},
 		Unresolved: unresolved,
 	}
 }

@@ -1,9 +1,21 @@
 package assist
 
 import (
+	"net/url"
+
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline"
 )
+
+// DoorPath is the assist kind's upload door, for a stream; FolderStream
+// is the stream a dropped file (which names none) is forwarded under.
+func DoorPath(stream string) string {
+	return "/agentassist/api/v1/public/" + url.PathEscape(stream) + "/contacts/import-contacts"
+}
+
+// FolderStream is the stream id a dropped assist file is forwarded under:
+// the door's path needs one, and a folder names none.
+const FolderStream = "folder"
 
 // Spec declares the assist contacts kind.
 func Spec() pipeline.Spec {
@@ -19,5 +31,12 @@ func Spec() pipeline.Spec {
 		// No Unresolved: a row names no other record. (Offline, a phone
 		// number is checked against the file's own rows only.)
 		Template: pipeline.OneTemplate(bulkd.KindAssist, Columns),
+		Door: func(in pipeline.DoorInput) (pipeline.Door, error) {
+			stream := in.Job.Params[ParamStream]
+			if stream == "" {
+				stream = FolderStream
+			}
+			return pipeline.OneFileDoor(DoorPath(stream), "result_file", in), nil
+		},
 	}
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/bulkd/bulkd/pipeline"
 )
 
+// DoorPath is the contacts kind's upload door (the Bulk Contact Import API).
+const DoorPath = "/api/upload/contacts"
+
 // Spec declares the contacts kind: rows name agents.
 func Spec() pipeline.Spec {
 	return pipeline.Spec{
@@ -27,6 +30,14 @@ func Spec() pipeline.Spec {
 		// TimeZone and ClientTimeZone are one field: a header has one.
 		Template:   pipeline.OneTemplate(bulkd.KindContacts, slices.DeleteFunc(slices.Clone(Columns), func(c string) bool { return c == ColClientTimeZone })),
 		Unresolved: unresolved,
+		// Every file in one request, recordings under the names rows give.
+		Door: func(in pipeline.DoorInput) (pipeline.Door, error) {
+			d := pipeline.Door{Path: DoorPath}
+			for _, f := range in.Files {
+				d.Files = append(d.Files, pipeline.DoorFile{Field: "file", Name: f, File: f})
+			}
+			return d, nil
+		},
 	}
 }
 

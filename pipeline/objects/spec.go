@@ -29,8 +29,44 @@ func Spec() pipeline.Spec {
 			return NewImporter(st, agents, d.Media, d.Batch), err
 		},
 		Template:   template,
+		Door:       door,
 		Unresolved: unresolved,
 	}
+}
+
+// DoorPath is the objects kind's upload door (the bulk operations API).
+const DoorPath = "/v1/bulk-operations"
+
+// ParamFileName is the job parameter holding the name a file was uploaded
+// under (its claim renames it for its type).
+const ParamFileName = "file_name"
+
+// door sends a job as a bulk operation: the file under the name it came
+// with (a dropped CSV's OBJECTS.<type>. taken off, which the object field
+// says instead), and its type.
+func door(in pipeline.DoorInput) (pipeline.Door, error) {
+	j := in.Job
+	d := pipeline.OneFileDoor(DoorPath, "file", in)
+	if obj := j.Params[ParamObject]; obj != "" {
+		d.Fields["object"] = obj
+	}
+	if IsZip(j.File) {
+		return d, nil
+	}
+	t, ok := Lookup(j.File)
+	if !ok {
+		return d, pipeline.Invalid("%s names no object type", j.File)
+	}
+	d.Fields["object"] = t.Slug
+	name := j.Params[ParamFileName]
+	if name == "" {
+		name = j.File
+		if pre := "OBJECTS." + t.Slug + "."; len(name) > len(pre) && strings.EqualFold(name[:len(pre)], pre) {
+			name = name[len(pre):]
+		}
+	}
+	d.Files[0].Name = name
+	return d, nil
 }
 
 // template writes the blank template of the type of: its name (any case)

@@ -11,6 +11,9 @@ import (
 	"github.com/bulkd/bulkd/pipeline/csvio"
 )
 
+// DoorPath is the schedule kind's upload door (the WFM event imports API).
+const DoorPath = "/wfm/aion/v1/schedules/event-imports"
+
 // Spec declares the schedule events kind: rows name agents by email, and
 // the seed allows one import in progress per account.
 func Spec() pipeline.Spec {
@@ -25,7 +28,24 @@ func Spec() pipeline.Spec {
 			st, err := pipeline.StoreAs[Store](d, bulkd.KindSchedule)
 			return New(st, d.Tenant, d.Batch), err
 		},
-		Check:    check,
+		Check: check,
+		// The options a dropped file is read with here (its tenant's zone
+		// and date format) go with it: the door needs a time zone.
+		Door: func(in pipeline.DoorInput) (pipeline.Door, error) {
+			d := pipeline.OneFileDoor(DoorPath, "csv_file", in)
+			d.Fields["file_name"] = d.Files[0].Name
+			d.Fields["time_zone"], d.Fields["date_format"] = in.Job.Params[ParamTimeZone], in.Job.Params[ParamDateFormat]
+			if d.Fields["time_zone"] == "" && in.Tenant.Location != nil {
+				d.Fields["time_zone"] = in.Tenant.Location.String()
+			}
+			if d.Fields["time_zone"] == "" || d.Fields["time_zone"] == "Local" {
+				d.Fields["time_zone"] = "UTC"
+			}
+			if d.Fields["date_format"] == "" {
+				d.Fields["date_format"] = in.Tenant.DateFormat
+			}
+			return d, nil
+		},
 		Template: pipeline.OneTemplate(bulkd.KindSchedule, Header),
 		// An Agent Email no agent of the tenant has (settings.event).
 		Unresolved: func(msg string) bool {
