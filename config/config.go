@@ -122,13 +122,16 @@ const (
 )
 
 // Forwards reports whether jobs of kind are forwarded, and whether only
-// forwarded (relay).
+// forwarded (relay). Contacts are imported here in relay mode too: a
+// dropped contacts file's recordings are found by reading its rows, which
+// is the import, and a relay that did not read them would send the file
+// without its recordings.
 func (c *Config) Forwards(kind bulkd.Kind) (forward, relay bool) {
 	f := c.Forward
 	if f == nil || len(f.Kinds) > 0 && !slices.Contains(f.Kinds, string(kind)) {
 		return false, false
 	}
-	return true, f.Mode == ForwardRelay
+	return true, f.Mode == ForwardRelay && kind != bulkd.KindContacts
 }
 
 // Media is where recordings are stored: the data dir's media folder

@@ -2,14 +2,17 @@ package daemon_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bulkd/bulkd/config"
+	"github.com/bulkd/bulkd/internal/certs/certstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -162,6 +165,51 @@ tenant "acme" { forward_url = "http://10.0.0.2:8765" }`, "Plain HTTP off this ma
 			_, diags, _ := config.Load(path)
 			require.True(t, diags.HasErrors())
 			assert.Contains(t, diags.Error(), tt.want)
+		})
+	}
+}
+
+// TestForward_TLS: the forwarder verifies the central's certificate: with
+// the private CA in forward.ca_file the job is sent; without it, it waits
+// in the outbox, its error naming the certificate.
+func TestForward_TLS(t *testing.T) {
+	dir := t.TempDir()
+	ca := certstest.NewCA(t, dir)
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	ca.Issue(t, 1, cert, key)
+	central := startDaemon(t, filepath.Join(dir, "central"), func(c *config.Config) {
+		c.HTTP.TLSCertFile, c.HTTP.TLSKeyFile = cert, key
+	})
+	url := "https://" + central.d.Addr()
+	for _, tt := range []struct {
+		name, caFile, state, lastError string
+	}{
+		{"with the CA", ca.File, "sent", ""},
+		{"without it", "", "queued", "certificate"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			site := startDaemon(t, t.TempDir(), func(c *config.Config) {
+				c.Forward = &config.Forward{URL: url, CAFile: tt.caFile, Mode: config.ForwardRelay}
+			})
+			dir := filepath.Join(site.root, "acme")
+			require.NoError(t, os.MkdirAll(dir, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "AGENTS.a.csv"), []byte("Email,Full Name\nann@acme.com,Ann\n"), 0o644))
+			site.poll(func() (bool, string) {
+				var out struct {
+					Jobs []struct {
+						Forward *struct {
+							State     string `json:"state"`
+							LastError string `json:"last_error"`
+						} `json:"forward"`
+					}
+				}
+				site.get("/v1/jobs?tenant=acme", &out)
+				if len(out.Jobs) != 1 || out.Jobs[0].Forward == nil {
+					return false, "no job"
+				}
+				f := out.Jobs[0].Forward
+				return f.State == tt.state && strings.Contains(f.LastError, tt.lastError), fmt.Sprintf("%+v", *f)
+			})
 		})
 	}
 }
