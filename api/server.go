@@ -26,6 +26,7 @@ import (
 	"github.com/bulkd/bulkd/internal/fsx"
 	"github.com/bulkd/bulkd/media"
 	"github.com/bulkd/bulkd/pipeline"
+	"github.com/bulkd/bulkd/pipeline/assist"
 	"github.com/bulkd/bulkd/pipeline/contacts"
 	"github.com/hashicorp/go-hclog"
 	"golang.org/x/time/rate"
@@ -145,7 +146,7 @@ func (s *Server) Handler() http.Handler {
 	bulk("GET "+bulkOperations+"/{id}", bulkd.ScopeObjectsRead, s.getBulkOperation)
 	bulk("GET "+bulkOperations+"/{id}/errors.csv", bulkd.ScopeObjectsRead, s.getBulkOperationReport)
 	bulk("GET "+bulkOperations+"/{id}/errors.zip", bulkd.ScopeObjectsRead, s.getBulkOperationReport)
-	handle("POST /agentassist/api/v1/public/{streamId}/contacts/import-contacts", bulkd.ScopeAssistWrite, s.importAssistContacts)
+	handle("POST "+assist.DoorPattern, bulkd.ScopeAssistWrite, s.importAssistContacts)
 	handle("GET /v1/jobs", bulkd.ScopeJobsRead, s.listJobs)
 	handle("GET /v1/jobs/{id}", bulkd.ScopeJobsRead, s.getJob)
 	handle("GET /v1/jobs/{id}/errors.csv", bulkd.ScopeJobsRead, s.getReport)

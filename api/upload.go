@@ -479,7 +479,7 @@ const maxIdempotencyKey = 255
 // which a forwarding site records.
 func (s *Server) claim(w http.ResponseWriter, r *http.Request, c pipeline.Claim) (*bulkd.Job, error) {
 	key := r.Header.Get("Idempotency-Key")
-	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(c rune) bool { return c < 0x21 || c > 0x7e }) {
+	if len(key) > maxIdempotencyKey || strings.ContainsFunc(key, func(ch rune) bool { return ch < 0x21 || ch > 0x7e }) {
 		return nil, bulkd.Errorf(bulkd.EINVALID, "the Idempotency-Key header must be at most %d printable ASCII characters without spaces", maxIdempotencyKey)
 	}
 	c.IdempotencyKey = key

@@ -122,16 +122,13 @@ const (
 )
 
 // Forwards reports whether jobs of kind are forwarded, and whether only
-// forwarded (relay). Contacts are imported here in relay mode too: a
-// dropped contacts file's recordings are found by reading its rows, which
-// is the import, and a relay that did not read them would send the file
-// without its recordings.
+// forwarded (relay mode).
 func (c *Config) Forwards(kind bulkd.Kind) (forward, relay bool) {
 	f := c.Forward
 	if f == nil || len(f.Kinds) > 0 && !slices.Contains(f.Kinds, string(kind)) {
 		return false, false
 	}
-	return true, f.Mode == ForwardRelay && kind != bulkd.KindContacts
+	return true, f.Mode == ForwardRelay
 }
 
 // Media is where recordings are stored: the data dir's media folder
@@ -537,8 +534,8 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 				name, v string
 				r       hcl.Range
 			}{{"access_key_env", m.AccessKeyEnv, m.AccessKeyEnvRange}, {"secret_key_env", m.SecretKeyEnv, m.SecretKeyEnvRange}} {
-				if e.v != "" && !envNameRE.MatchString(e.v) {
-					bad(e.r, "Invalid variable name", fmt.Sprintf("media.%s is not an environment variable name (letters, digits and _): it names the variable that holds the key; the key itself never goes in this file.", e.name))
+				if e.v != "" {
+					envName(bad, e.r, "media."+e.name, e.v, "key")
 				}
 			}
 			if strings.Contains(m.Endpoint, "://") || strings.Contains(m.Endpoint, "/") {
@@ -603,9 +600,7 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 		}
 		t.fill()
 		for _, tok := range t.Tokens {
-			if !envNameRE.MatchString(tok.SecretEnv) {
-				bad(tok.SecretEnvRange, "Invalid variable name", fmt.Sprintf("tenant %q: token.secret_env is not an environment variable name (letters, digits and _): it names the variable that holds the token; the token itself never goes in this file.", t.Name))
-			}
+			envName(bad, tok.SecretEnvRange, fmt.Sprintf("tenant %q: token.secret_env", t.Name), tok.SecretEnv, "token")
 			if len(tok.Scopes) == 0 {
 				bad(tok.ScopesRange, "No scopes", fmt.Sprintf("tenant %q: a token needs at least one scope.", t.Name))
 			}
@@ -621,8 +616,8 @@ func (c *Config) finish(base string) hcl.Diagnostics {
 			}
 		}
 	}
-	if c.Auth != nil && c.Auth.JWTSecretEnv != "" && !envNameRE.MatchString(c.Auth.JWTSecretEnv) {
-		bad(c.Auth.JWTSecretEnvRange, "Invalid variable name", "auth.jwt_secret_env is not an environment variable name (letters, digits and _): it names the variable that holds the secret; the secret itself never goes in this file.")
+	if c.Auth != nil && c.Auth.JWTSecretEnv != "" {
+		envName(bad, c.Auth.JWTSecretEnvRange, "auth.jwt_secret_env", c.Auth.JWTSecretEnv, "secret")
 	}
 	c.DataDir = resolve(base, c.DataDir)
 	paths := []*string{&c.HTTP.TLSCertFile, &c.HTTP.TLSKeyFile}
@@ -831,10 +826,7 @@ func (c *Config) checkForward(f *Forward, bad func(hcl.Range, string, string)) {
 	if f.Parallel < 0 {
 		bad(f.DefRange, "Invalid limit", fmt.Sprintf("forward.parallel = %d: a positive number (or 0 for the default).", f.Parallel))
 	}
-	central := func(name, raw, tokenEnv string, r, er hcl.Range) {
-		if tokenEnv != "" && !envNameRE.MatchString(tokenEnv) {
-			bad(er, "Invalid variable name", fmt.Sprintf("%s is not an environment variable name (letters, digits and _): it names the variable that holds the token; the token itself never goes in this file.", name))
-		}
+	central := func(name, raw, tokenEnv string, r hcl.Range) {
 		u, err := url.Parse(raw)
 		switch {
 		case err != nil || u.Host == "" || u.Scheme != "http" && u.Scheme != "https":
@@ -845,10 +837,25 @@ func (c *Config) checkForward(f *Forward, bad func(hcl.Range, string, string)) {
 			bad(r, "No token for the central", fmt.Sprintf("%s = %q names another machine, and no token_env is set: a central off this machine has authentication on.", name, raw))
 		}
 	}
-	central("forward.url", f.URL, f.TokenEnv, f.URLRange, f.TokenEnvRange)
+	if f.TokenEnv != "" {
+		envName(bad, f.TokenEnvRange, "forward.token_env", f.TokenEnv, "token")
+	}
+	central("forward.url", f.URL, f.TokenEnv, f.URLRange)
 	for _, t := range c.Tenants {
-		if t.ForwardURL != "" || t.ForwardTokenEnv != "" {
-			central(fmt.Sprintf("tenant %q forward_url", t.Name), cmp.Or(t.ForwardURL, f.URL), cmp.Or(t.ForwardTokenEnv, f.TokenEnv), t.ForwardURLRange, t.ForwardEnvRange)
+		if t.ForwardTokenEnv != "" {
+			envName(bad, t.ForwardEnvRange, fmt.Sprintf("tenant %q: forward_token_env", t.Name), t.ForwardTokenEnv, "token")
 		}
+		if t.ForwardURL != "" || t.ForwardTokenEnv != "" {
+			central(fmt.Sprintf("tenant %q: forward_url", t.Name), cmp.Or(t.ForwardURL, f.URL), cmp.Or(t.ForwardTokenEnv, f.TokenEnv), t.ForwardURLRange)
+		}
+	}
+}
+
+// envName refuses a setting whose value v is not an environment variable
+// name: it names the variable that holds a secret (what), which never goes
+// in the file.
+func envName(bad func(hcl.Range, string, string), r hcl.Range, setting, v, what string) {
+	if !envNameRE.MatchString(v) {
+		bad(r, "Invalid variable name", fmt.Sprintf("%s is not an environment variable name (letters, digits and _): it names the variable that holds the %s; the %s itself never goes in this file.", setting, what, what))
 	}
 }

@@ -41,7 +41,15 @@ func withAuth(t *testing.T) func(*config.Config) {
 // call requests path with the header set and returns the status and body.
 func (h *harness) call(method, path string, header map[string]string) (int, string, http.Header) {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.url+path, nil)
+	status, body, hdr := h.do(method, path, header, nil)
+	return status, string(body), hdr
+}
+
+// do sends a request of body to path with the header set and returns the
+// answer's status, body and header.
+func (h *harness) do(method, path string, header map[string]string, body io.Reader) (int, []byte, http.Header) {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.url+path, body)
 	require.NoError(h.t, err)
 	for k, v := range header {
 		req.Header.Set(k, v)
@@ -49,14 +57,24 @@ func (h *harness) call(method, path string, header map[string]string) (int, stri
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(h.t, err)
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
 	require.NoError(h.t, err)
-	return resp.StatusCode, string(body), resp.Header
+	return resp.StatusCode, b, resp.Header
 }
 
 // postForm posts a multipart form to path: file (when content is not nil)
 // in the part fileField, and fields; token is the bearer ("" for none).
 func (h *harness) postForm(path, token, fileField, fileName string, content []byte, fields map[string]string) (int, []byte, http.Header) {
+	h.t.Helper()
+	header := map[string]string{}
+	if token != "" {
+		header = bearer(token)
+	}
+	return h.postFormWith(path, header, fileField, fileName, content, fields)
+}
+
+// postFormWith is postForm with the request's header set.
+func (h *harness) postFormWith(path string, header map[string]string, fileField, fileName string, content []byte, fields map[string]string) (int, []byte, http.Header) {
 	h.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -70,18 +88,8 @@ func (h *harness) postForm(path, token, fileField, fileName string, content []by
 		require.NoError(h.t, mw.WriteField(k, v))
 	}
 	require.NoError(h.t, mw.Close())
-	req, err := http.NewRequest(http.MethodPost, h.url+path, &buf)
-	require.NoError(h.t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(h.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(h.t, err)
-	return resp.StatusCode, b, resp.Header
+	header["Content-Type"] = mw.FormDataContentType()
+	return h.do(http.MethodPost, path, header, &buf)
 }
 
 // waitAuthedJobs waits for the n jobs a token sees to be final.

@@ -81,7 +81,7 @@ func Check(cfg *config.Config, getenv func(string) string) config.Diagnostics {
 		}
 		for _, t := range cfg.Tenants {
 			if t.ForwardTokenEnv != "" && getenv(t.ForwardTokenEnv) == "" {
-				bad(t.ForwardEnvRange, "Token variable not set", fmt.Sprintf("tenant %q forward_token_env: the environment variable %s is not set.", t.Name, t.ForwardTokenEnv))
+				bad(t.ForwardEnvRange, "Token variable not set", fmt.Sprintf("tenant %q: forward_token_env: the environment variable %s is not set.", t.Name, t.ForwardTokenEnv))
 			}
 		}
 		if _, err := certs.CAPool(f.CAFile); err != nil {

@@ -58,6 +58,9 @@ type Daemon struct {
 	forwarder *forward.Forwarder
 	hup       chan os.Signal // SIGHUP, caught from Open to Close
 
+	// certsEvery is how often the TLS files are looked at for a renewal.
+	certsEvery time.Duration
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	once   sync.Once
@@ -69,7 +72,7 @@ func New(cfg *config.Config, logger hclog.Logger, specs ...pipeline.Spec) *Daemo
 	if len(specs) == 0 {
 		specs = kinds.All()
 	}
-	return &Daemon{cfg: cfg, log: logger, specs: specs}
+	return &Daemon{cfg: cfg, log: logger, specs: specs, certsEvery: certsEvery}
 }
 
 // StorePath returns where the daemon keeps its bbolt file.
@@ -137,12 +140,13 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	var outbox *forward.Files
+	var outbox pipeline.Outbox // nil unless forwarding
 	if d.cfg.Forward != nil {
-		outbox = forward.NewFiles(outboxDir(d.cfg))
-		if d.forwarder, err = d.newForwarder(ctx, outbox); err != nil {
+		files := forward.NewFiles(outboxDir(d.cfg))
+		if d.forwarder, err = d.newForwarder(ctx, files); err != nil {
 			return err
 		}
+		outbox = files
 	}
 	d.runner = pipeline.NewRunner(pipeline.Config{
 		WorkDir:   filepath.Join(d.cfg.DataDir, "work"),
@@ -156,8 +160,8 @@ func (d *Daemon) Open(ctx context.Context) (err error) {
 			MaxBytes: d.cfg.Limits.ZipMaxBytes, MaxEntries: d.cfg.Limits.ZipMaxEntries, MaxRatio: d.cfg.Limits.ZipMaxRatio,
 		},
 		Observer: jobsObs,
-		Forward:  d.forwards(),
-		Outbox:   outboxOrNil(outbox),
+		Forward:  d.cfg.Forwards,
+		Outbox:   outbox,
 	}, d.store, importers, d.log.Named("pipeline"))
 	if err := d.runner.Open(ctx); err != nil {
 		return err
@@ -385,15 +389,11 @@ const sweepAge = time.Hour
 // sweepMedia removes the blobs no record names (see media.Store.Sweep),
 // before any job or request can store one.
 func (d *Daemon) sweepMedia(ctx context.Context) error {
-	refs := map[string]bool{}
-	if err := d.store.MediaDigests(ctx, func(sha string) { refs[sha] = true }); err != nil {
-		return fmt.Errorf("sweep media: %w", err)
-	}
 	id, err := d.store.InstanceID(ctx)
 	if err != nil {
 		return fmt.Errorf("sweep media: %w", err)
 	}
-	n, err := d.media.Sweep(ctx, id, time.Now().Add(-sweepAge), func(sha string) bool { return refs[sha] })
+	n, err := d.media.Sweep(ctx, id, time.Now().Add(-sweepAge), d.store.MediaDigests)
 	if err != nil {
 		return fmt.Errorf("sweep media: %w", err)
 	}
@@ -446,7 +446,7 @@ func (d *Daemon) watchCerts(ctx context.Context) {
 				}
 			}
 		}
-		d.certs.Watch(ctx, certsEvery, hup, func(changed bool, err error) {
+		d.certs.Watch(ctx, d.certsEvery, hup, func(changed bool, err error) {
 			if err != nil {
 				log.Error("cannot reload the TLS certificate; the one in use stays", "error", err)
 				return

@@ -53,10 +53,15 @@ func startDaemon(t testing.TB, dataDir string, opts ...func(*config.Config)) *ha
 	for _, o := range opts {
 		o(cfg)
 	}
-	d := daemon.New(cfg, hclog.NewNullLogger())
+	return openDaemon(t, cfg, daemon.New(cfg, hclog.NewNullLogger()))
+}
+
+// openDaemon opens d, made for cfg, as a harness.
+func openDaemon(t testing.TB, cfg *config.Config, d *daemon.Daemon) *harness {
+	t.Helper()
 	require.NoError(t, d.Open(context.Background()))
 	t.Cleanup(func() { _ = d.Close() })
-	return &harness{t: t, d: d, url: "http://" + d.Addr(), root: cfg.Watch.Root, data: dataDir}
+	return &harness{t: t, d: d, url: "http://" + d.Addr(), root: cfg.Watch.Root, data: cfg.DataDir}
 }
 
 // get fetches path and decodes its JSON body into v, returning the status.

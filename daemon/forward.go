@@ -3,7 +3,6 @@ package daemon
 import (
 	"cmp"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,27 +10,20 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/api"
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/forward"
 	"github.com/bulkd/bulkd/internal/certs"
-	"github.com/bulkd/bulkd/pipeline"
 )
 
 // newForwarder builds the forwarder the forward block describes, on the
-// outbox folder files (nil, nil without a forward block).
+// outbox folder files.
 func (d *Daemon) newForwarder(ctx context.Context, files *forward.Files) (*forward.Forwarder, error) {
 	f := d.cfg.Forward
-	if f == nil {
-		return nil, nil
-	}
 	pool, err := certs.CAPool(f.CAFile)
 	if err != nil {
 		return nil, fmt.Errorf("forward.ca_file: %w", err)
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	site, err := d.store.InstanceID(ctx)
 	if err != nil {
 		return nil, err
@@ -62,7 +54,7 @@ func (d *Daemon) newForwarder(ctx context.Context, files *forward.Files) (*forwa
 			}
 			return base
 		},
-		Client: &http.Client{Transport: tr},
+		Client: &http.Client{Transport: certs.Transport(pool)},
 		Kinds:  d.kinds, Tenant: d.cfg.Settings, Site: site,
 		Parallel: f.Parallel, Timeout: f.TimeoutDur, Observer: obs,
 	}, d.store, files, d.log.Named("forward")), nil
@@ -100,21 +92,4 @@ func (d *Daemon) outboxView(ctx context.Context, tenant string) (api.OutboxView,
 		v.Failing, v.Since = msg, &since
 	}
 	return v, nil
-}
-
-// forwards is the runner's Forward: which kinds the forward block sends
-// (nil without one).
-func (d *Daemon) forwards() func(string, bulkd.Kind) (bool, bool) {
-	if d.cfg.Forward == nil {
-		return nil
-	}
-	return func(_ string, kind bulkd.Kind) (bool, bool) { return d.cfg.Forwards(kind) }
-}
-
-// outboxOrNil is files as a pipeline.Outbox: nil stays nil.
-func outboxOrNil(files *forward.Files) pipeline.Outbox {
-	if files == nil {
-		return nil
-	}
-	return files
 }

@@ -1,10 +1,7 @@
 package daemon_test
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -21,29 +18,12 @@ import (
 // tenant acme, with an Idempotency-Key when key is set.
 func (h *harness) send(path, key string, fields map[string]string, field, name string, content []byte) (int, string, http.Header) {
 	h.t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	for k, v := range fields {
-		require.NoError(h.t, mw.WriteField(k, v))
-	}
-	w, err := mw.CreateFormFile(field, name)
-	require.NoError(h.t, err)
-	_, err = w.Write(content)
-	require.NoError(h.t, err)
-	require.NoError(h.t, mw.Close())
-	req, err := http.NewRequest(http.MethodPost, h.url+path, &buf)
-	require.NoError(h.t, err)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("X-Tenant", "acme")
+	header := map[string]string{"X-Tenant": "acme"}
 	if key != "" {
-		req.Header.Set("Idempotency-Key", key)
+		header["Idempotency-Key"] = key
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(h.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(h.t, err)
-	return resp.StatusCode, string(b), resp.Header
+	status, body, hdr := h.postFormWith(path, header, field, name, content, fields)
+	return status, string(body), hdr
 }
 
 // TestIdempotencyKey: each upload door answers a request sent again with
@@ -174,9 +154,7 @@ tenant "acme" { forward_url = "http://10.0.0.2:8765" }`, "Plain HTTP off this ma
 // in the outbox, its error naming the certificate.
 func TestForward_TLS(t *testing.T) {
 	dir := t.TempDir()
-	ca := certstest.NewCA(t, dir)
-	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	ca.Issue(t, 1, cert, key)
+	ca, cert, key := certstest.Server(t, dir, 1)
 	central := startDaemon(t, filepath.Join(dir, "central"), func(c *config.Config) {
 		c.HTTP.TLSCertFile, c.HTTP.TLSKeyFile = cert, key
 	})

@@ -153,15 +153,8 @@ func TestLimits_ZipBombs(t *testing.T) {
 // callBody sends body with contentType and returns the status and body.
 func (h *harness) callBody(method, path, contentType string, body io.Reader) (int, string, http.Header) {
 	h.t.Helper()
-	req, err := http.NewRequest(method, h.url+path, body)
-	require.NoError(h.t, err)
-	req.Header.Set("Content-Type", contentType)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(h.t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(h.t, err)
-	return resp.StatusCode, string(b), resp.Header
+	status, b, hdr := h.do(method, path, map[string]string{"Content-Type": contentType}, body)
+	return status, string(b), hdr
 }
 
 // TestEncoding_TenantSetting: a Windows-1252 file is refused row by row

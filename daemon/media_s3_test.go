@@ -15,14 +15,17 @@ import (
 	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/internal/s3test"
 	"github.com/bulkd/bulkd/media"
+	"github.com/minio/minio-go/v7"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 // TestMedia_S3: with media in a bucket, a folder drop's recordings go to
 // the bucket (and nothing to the data dir's media folder), the API serves
-// them from it with Range, and a blob no record names is swept at the next
-// start.
+// them from it with Range, and the daemon's start claimed the bucket for
+// its records, so that another store's sweep reads no references and
+// removes nothing. (The sweep itself: TestBackends_Sweep on both backends;
+// the start-up sweep: TestMedia_SweptAtStart.)
 func TestMedia_S3(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.CreateBucket(t, "bulkd-media")
@@ -73,23 +76,13 @@ func TestMedia_S3(t *testing.T) {
 	for _, r := range c.Recordings {
 		assert.NoError(t, bucket.Has(context.Background(), r.SHA256), r.Location)
 	}
-	orphanFile := filepath.Join(t.TempDir(), "orphan.opus")
-	require.NoError(t, os.WriteFile(orphanFile, readFixture(t, "media", "call1.opus"), 0o644))
-	orphan, err := bucket.Ingest(context.Background(), orphanFile, "orphan.opus")
-	require.NoError(t, err)
-	_, err = bucket.Sweep(context.Background(), "another store", timeFar(), func(sha string) bool { return false })
+	_, err = bucket.Sweep(context.Background(), "another store", time.Now(), func(context.Context, func(string)) error {
+		t.Error("references read before the owner is known")
+		return nil
+	})
 	assert.ErrorIs(t, err, media.ErrNotOwner, "the daemon's start claimed the bucket")
-	id := readOwner(t, srv, "bulkd-media")
-	n, err := bucket.Sweep(context.Background(), id, timeFar(), func(sha string) bool { return sha != orphan.SHA256 })
-	require.NoError(t, err)
-	assert.Equal(t, 1, n, "a sweep removes the orphan only")
-	for _, r := range c.Recordings {
-		assert.NoError(t, bucket.Has(context.Background(), r.SHA256), "kept: %s", r.Location)
-	}
+	assert.NotEmpty(t, readOwner(t, srv, "bulkd-media"))
 }
-
-// timeFar is a cutoff after every blob's time.
-func timeFar() time.Time { return time.Now().Add(24 * time.Hour) }
 
 // TestMedia_SweptAtStart: at start-up, a blob older than the sweep's
 // margin that no record names (a crash between its store and its
@@ -133,11 +126,10 @@ func TestMedia_SweptAtStart(t *testing.T) {
 // first start.
 func readOwner(t *testing.T, srv *s3test.Server, bucket string) string {
 	t.Helper()
-	resp, err := srv.Do(context.Background(), http.MethodGet, "/"+bucket+"/bulkd-owner", nil)
+	o, err := srv.Client.GetObject(context.Background(), bucket, "bulkd-owner", minio.GetObjectOptions{})
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	defer o.Close()
+	b, err := io.ReadAll(o)
 	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
 	return strings.TrimSpace(string(b))
 }

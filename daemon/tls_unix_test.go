@@ -5,6 +5,7 @@ package daemon_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulkd/bulkd/config"
 	"github.com/bulkd/bulkd/daemon"
 	"github.com/bulkd/bulkd/internal/certs"
 	"github.com/bulkd/bulkd/internal/certs/certstest"
@@ -22,16 +22,18 @@ import (
 )
 
 // TestTLS: with a certificate configured bulkd serves HTTPS only, TLS 1.2
-// and later, and a renewed certificate is served once its files change
-// or on SIGHUP, without a restart.
+// and later, and a renewed certificate is served on SIGHUP, without a
+// restart. (The look at the files every few seconds is turned off here,
+// so that only the signal can reload; a failed reload keeping the
+// certificate in use is certs' TestReloader.)
 func TestTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca := certstest.NewCA(t, dir)
-	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	ca.Issue(t, 100, cert, key)
-	h := startDaemon(t, filepath.Join(dir, "data"), func(c *config.Config) {
-		c.HTTP.TLSCertFile, c.HTTP.TLSKeyFile = cert, key
-	})
+	ca, cert, key := certstest.Server(t, dir, 100)
+	cfg := testConfig(t, filepath.Join(dir, "data"))
+	cfg.HTTP.TLSCertFile, cfg.HTTP.TLSKeyFile = cert, key
+	d := daemon.New(cfg, hclog.NewNullLogger())
+	d.SetCertsEvery(time.Hour)
+	h := openDaemon(t, cfg, d)
 	pool, err := certs.CAPool(ca.File)
 	require.NoError(t, err)
 	client := func(tc *tls.Config) *http.Client {
@@ -68,16 +70,10 @@ func TestTLS(t *testing.T) {
 	t.Run("renewed on SIGHUP", func(t *testing.T) {
 		ca.Issue(t, 101, cert, key)
 		require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
-		deadline := time.Now().Add(20 * time.Second)
-		for served() != 101 {
-			require.True(t, time.Now().Before(deadline), "the renewed certificate is never served")
-			time.Sleep(20 * time.Millisecond)
-		}
-	})
-	t.Run("a broken renewal keeps the certificate in use", func(t *testing.T) {
-		require.NoError(t, os.WriteFile(cert, []byte("half a file"), 0o600))
-		require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
-		assert.Equal(t, int64(101), served())
+		h.poll(func() (bool, string) {
+			serial := served()
+			return serial == 101, fmt.Sprintf("serving serial %d", serial)
+		})
 	})
 }
 

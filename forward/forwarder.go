@@ -26,7 +26,6 @@ type Store interface {
 	// OutboxHeads returns each tenant's oldest job still to forward.
 	OutboxHeads(ctx context.Context) ([]*bulkd.Job, error)
 	Job(ctx context.Context, id uint64) (*bulkd.Job, error)
-	JobMedia(ctx context.Context, id uint64) ([]string, error)
 	UpdateJob(ctx context.Context, id uint64, fn func(*bulkd.Job) error) (*bulkd.Job, error)
 }
 
@@ -287,9 +286,9 @@ func (f *Forwarder) send(ctx context.Context, j *bulkd.Job) {
 	}
 }
 
-// Key is the Idempotency-Key job j is sent with: the site, the job's id
+// key is the Idempotency-Key job j is sent with: the site, the job's id
 // and its digest, the same at every attempt and after a restart.
-func (f *Forwarder) Key(j *bulkd.Job) string {
+func (f *Forwarder) key(j *bulkd.Job) string {
 	sum := j.SHA256
 	if len(sum) > 16 {
 		sum = sum[:16]
@@ -306,19 +305,10 @@ func (f *Forwarder) request(ctx context.Context, j *bulkd.Job) answer {
 	if !ok || spec.Door == nil {
 		return answer{outcome: OutcomeRejected, msg: fmt.Sprintf("kind %s has no door to forward through", j.Kind)}
 	}
-	media, err := f.jobs.JobMedia(ctx, j.ID)
-	if err != nil {
-		return answer{outcome: OutcomeRetry, msg: err.Error()}
-	}
 	dir := f.files.JobDir(j.ID)
-	var names []string
-	for _, n := range append(append([]string{}, j.Files...), media...) {
-		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
-			names = append(names, n)
-		}
-	}
-	if len(names) == 0 || names[0] != j.File {
-		return answer{outcome: OutcomeRejected, msg: fmt.Sprintf("%s is not in the outbox folder %s", j.File, dir)}
+	names, err := f.files.names(j)
+	if err != nil {
+		return answer{outcome: OutcomeRejected, msg: err.Error()}
 	}
 	var settings bulkd.TenantSettings
 	if f.cfg.Tenant != nil {
@@ -329,9 +319,6 @@ func (f *Forwarder) request(ctx context.Context, j *bulkd.Job) answer {
 		return answer{outcome: OutcomeRejected, msg: err.Error()}
 	}
 	c := f.cfg.Route(j.Tenant)
-	if c.URL == nil {
-		return answer{outcome: OutcomeRetry, msg: fmt.Sprintf("no central is configured for tenant %s", j.Tenant)}
-	}
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
 	defer cancel()
 	body, ctype := multipartBody(dir, door)
@@ -341,7 +328,7 @@ func (f *Forwarder) request(ctx context.Context, j *bulkd.Job) answer {
 		return answer{outcome: OutcomeRejected, msg: err.Error()}
 	}
 	req.Header.Set("Content-Type", ctype)
-	req.Header.Set("Idempotency-Key", f.Key(j))
+	req.Header.Set("Idempotency-Key", f.key(j))
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	} else {

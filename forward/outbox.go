@@ -15,8 +15,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/bulkd/bulkd"
@@ -71,4 +73,30 @@ func (o *Files) Wake() {
 	case o.wake <- struct{}{}:
 	default:
 	}
+}
+
+// names returns the files of job j that Stage put in its folder: its own
+// files first, in their order, then the recordings it took. A main file
+// missing is an error: the job has nothing to send.
+func (o *Files) names(j *bulkd.Job) ([]string, error) {
+	dir := o.JobDir(j.ID)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not in the outbox: %w", j.File, err)
+	}
+	present := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		present[e.Name()] = true
+	}
+	if !present[j.File] {
+		return nil, fmt.Errorf("%s is not in the outbox folder %s", j.File, dir)
+	}
+	var names []string
+	for _, n := range j.Files {
+		if present[n] {
+			names = append(names, n)
+			delete(present, n)
+		}
+	}
+	return append(names, slices.Sorted(maps.Keys(present))...), nil
 }

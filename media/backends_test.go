@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,15 +37,54 @@ var backends = []struct {
 		return s
 	}},
 	{"s3", func(t *testing.T, opts ...media.Option) *media.Store {
-		srv := s3test.Start(t)
-		srv.CreateBucket(t, "recordings")
+		srv := bucketServer.get(t)
+		bucket := fmt.Sprintf("recordings-%d", bucketServer.buckets.Add(1))
+		srv.CreateBucket(t, bucket)
 		s, err := media.OpenS3(context.Background(), media.S3Config{
-			Endpoint: srv.Endpoint, Bucket: "recordings", Region: srv.Region, Prefix: "bulkd/",
+			Endpoint: srv.Endpoint, Bucket: bucket, Region: srv.Region, Prefix: "bulkd/",
 			AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Insecure: true,
 		}, opts...)
 		require.NoError(t, err)
 		return s
 	}},
+}
+
+// bucketServer is the S3 server the package's tests share, a bucket each:
+// one SeaweedFS start (seconds) for all of them, made by the first test
+// that needs it and stopped by TestMain.
+var bucketServer sharedServer
+
+type sharedServer struct {
+	once    sync.Once
+	srv     *s3test.Server
+	stop    func()
+	dir     string
+	err     error
+	buckets atomic.Int64
+}
+
+func (s *sharedServer) get(t *testing.T) *s3test.Server {
+	t.Helper()
+	s.once.Do(func() {
+		weed := s3test.Weed(t)
+		if s.dir, s.err = os.MkdirTemp("", "bulkd-media-s3-"); s.err == nil {
+			s.srv, s.stop, s.err = s3test.Launch(weed, s.dir)
+		}
+	})
+	require.NoError(t, s.err)
+	require.NotNil(t, s.srv, "the shared S3 server did not start: see the first test that asked for it")
+	return s.srv
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bucketServer.stop != nil {
+		bucketServer.stop()
+	}
+	if bucketServer.dir != "" {
+		_ = os.RemoveAll(bucketServer.dir)
+	}
+	os.Exit(code)
 }
 
 // readBlob reads a whole blob back.
@@ -142,7 +182,7 @@ func TestBackends_Sweep(t *testing.T) {
 			orphan, err := s.Ingest(ctx, fixture(t, "call1.webm", "orphan.webm"), "orphan.webm")
 			require.NoError(t, err)
 			require.NoError(t, s.Sync())
-			keep := func(sha string) bool { return sha == kept.SHA256 }
+			keep := refsTo(kept.SHA256)
 
 			n, err := s.Sweep(ctx, "ours", time.Now().Add(time.Hour), keep)
 			require.NoError(t, err)
@@ -150,7 +190,7 @@ func TestBackends_Sweep(t *testing.T) {
 			n, err = s.Sweep(ctx, "ours", time.Now().Add(-time.Hour), keep)
 			require.NoError(t, err)
 			assert.Equal(t, 0, n, "nothing old enough")
-			n, err = s.Sweep(ctx, "another data dir", time.Now().Add(time.Hour), func(string) bool { return false })
+			n, err = s.Sweep(ctx, "another data dir", time.Now().Add(time.Hour), refsTo())
 			assert.ErrorIs(t, err, media.ErrNotOwner)
 			assert.Equal(t, 0, n, "records of another store remove nothing")
 			n, err = s.Sweep(ctx, "ours", time.Now().Add(time.Hour), keep)
@@ -187,5 +227,15 @@ func TestBackends_ConcurrentCopies(t *testing.T) {
 			assert.Equal(t, int64(1), obs.calls)
 			assert.True(t, bytes.HasPrefix(readBlob(t, s, blobs[0].SHA256), []byte("RIFF")))
 		})
+	}
+}
+
+// refsTo is a Sweep's refs naming shas.
+func refsTo(shas ...string) func(context.Context, func(string)) error {
+	return func(_ context.Context, fn func(string)) error {
+		for _, sha := range shas {
+			fn(sha)
+		}
+		return nil
 	}
 }

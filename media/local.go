@@ -73,7 +73,7 @@ func (l *local) list(ctx context.Context, fn func(sha string, stored time.Time) 
 				return err
 			}
 			info, err := b.Info()
-			if !IsDigest(b.Name()) || errors.Is(err, fs.ErrNotExist) {
+			if !isDigest(b.Name()) || errors.Is(err, fs.ErrNotExist) {
 				continue
 			}
 			if err != nil {
@@ -115,7 +115,7 @@ func copyChecked(file *os.File, dst, sha string, buf []byte) error {
 }
 
 // put puts file, opened from path and described by fi, into the folder
-// under sha, its bytes synced first. It hard-links path to a temporary name and renames that into
+// under sha, its bytes synced before its name. It hard-links path to a temporary name and renames that into
 // place only when the link is the very file that was read and hashed: link(2)
 // does not follow a symbolic link but links the link itself, and path may
 // have been replaced since it was opened. Otherwise (another file system,
@@ -124,9 +124,6 @@ func copyChecked(file *os.File, dst, sha string, buf []byte) error {
 // is false); anything else there (a link an older bulkd stored) is
 // replaced.
 func (l *local) put(_ context.Context, path, sha string, file *os.File, fi os.FileInfo, buf []byte) (stored bool, err error) {
-	if err := fsx.SyncData(file); err != nil {
-		return false, fmt.Errorf("sync: %w", err)
-	}
 	dst := l.path(sha)
 	if got, err := os.Lstat(dst); err == nil && got.Mode().IsRegular() {
 		return false, nil
@@ -139,6 +136,10 @@ func (l *local) put(_ context.Context, path, sha string, file *os.File, fi os.Fi
 	linked := false
 	if err := os.Link(path, tmp); err == nil {
 		if got, err := os.Lstat(tmp); err == nil && got.Mode().IsRegular() && os.SameFile(got, fi) {
+			if err := fsx.SyncData(file); err != nil {
+				_ = os.Remove(tmp)
+				return false, fmt.Errorf("sync: %w", err)
+			}
 			if err := os.Rename(tmp, dst); err != nil {
 				_ = os.Remove(tmp)
 				return false, err
@@ -154,9 +155,11 @@ func (l *local) put(_ context.Context, path, sha string, file *os.File, fi os.Fi
 		}
 	}
 	if !linked {
+		// WriteAtomic syncs the copy and its folder.
 		if err := copyChecked(file, dst, sha, buf); err != nil {
 			return false, err
 		}
+		return true, nil
 	}
 	// The new name must survive a crash as surely as the bytes: Sync syncs
 	// its folder, once for all the names made since the last Sync.
@@ -180,8 +183,7 @@ func (l *local) sync() error {
 	l.mu.Unlock()
 	// The folders are synced at once: the file system commits its journal
 	// once for syncs that arrive together, where one after another each
-	// waited for its own commit (64 shard folders took most of the time
-	// of storing 64 recordings).
+	// waits for its own commit.
 	errs := make(chan error, len(dirs))
 	work := make(chan string)
 	var wg sync.WaitGroup

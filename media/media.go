@@ -150,10 +150,10 @@ func newStore(b backend, opts []Option) *Store {
 	return s
 }
 
-// IsDigest reports whether s is a SHA-256 digest as the store names blobs:
+// isDigest reports whether s is a SHA-256 digest as the store names blobs:
 // 64 lower-case hex digits. A digest read from anywhere is checked before
 // it names a file or an object.
-func IsDigest(s string) bool {
+func isDigest(s string) bool {
 	if len(s) != sha256.Size*2 {
 		return false
 	}
@@ -168,7 +168,7 @@ func IsDigest(s string) bool {
 // Path returns where the blob sha lives when the store is a folder, ""
 // when it is a bucket.
 func (s *Store) Path(sha string) string {
-	if l, ok := s.back.(*local); ok && IsDigest(sha) {
+	if l, ok := s.back.(*local); ok && isDigest(sha) {
 		return l.path(sha)
 	}
 	return ""
@@ -177,7 +177,7 @@ func (s *Store) Path(sha string) string {
 // checkDigest refuses a digest read from a record that is no digest: it
 // would become a path or a key.
 func checkDigest(sha string) error {
-	if !IsDigest(sha) {
+	if !isDigest(sha) {
 		return fmt.Errorf("media %q: not a SHA-256 digest", bulkd.Truncate(sha, 80))
 	}
 	return nil
@@ -222,16 +222,17 @@ var ErrMismatch = errors.New("content does not match the extension")
 const sniffLen = 3072
 
 // Ingest checks that the file at path is what name's extension says, hashes
-// it while reading it once, and links it into the store (a hard link: no
-// bytes are copied on the same file system, and path stays valid until its
-// owner removes it). It syncs the file's bytes; its name in the store is
-// durable once Sync returns: call Sync before recording anything that
-// points at the blob.
+// it while reading it once, and puts it in the store's backend: the local
+// folder hard-links it (no bytes copied on one file system; path stays
+// valid until its owner removes it), a bucket uploads it. Its bytes are
+// durable when Ingest returns, its name in the store once Sync returns:
+// call Sync before recording anything that points at the blob.
 //
 // The store only ever holds regular files: path is opened with fsx.Open,
 // so a symbolic link (or Windows reparse point) is refused with an error
-// wrapping fsx.ErrNotRegular, never followed; and what is linked in must be
-// the very file that was read, else its bytes are copied (see link).
+// wrapping fsx.ErrNotRegular, never followed; and what the folder links in
+// must be the very file that was read, else its bytes are copied (see
+// local.put).
 func (s *Store) Ingest(ctx context.Context, path, name string) (Blob, error) {
 	f, ok := formats[ext(name)]
 	if !ok {
@@ -321,10 +322,11 @@ func (s *Store) claim(sha string) (release func()) {
 // bulkd (see Sweep).
 var ErrNotOwner = errors.New("the media store belongs to another bulkd store")
 
-// Sweep removes every blob stored before cutoff that keep says nothing
-// refers to, and returns how many it removed. owner names the records keep
-// judges by (the bbolt store's instance id): the media store is swept only
-// by the records it belongs to. The first sweep claims it (and removes
+// Sweep removes every blob stored before cutoff that no record refers to,
+// and returns how many it removed. refs tells each digest the records refer
+// to (store.MediaDigests), and owner names those records (the bbolt
+// store's instance id): the media store is swept only by the records it
+// belongs to, and refs is read only once that is known. The first sweep claims it (and removes
 // nothing); a sweep by other records (another data dir, a second bulkd on
 // one bucket) removes nothing and returns ErrNotOwner, since its records
 // cannot tell which blobs are orphans. A crash between a blob's
@@ -333,7 +335,7 @@ var ErrNotOwner = errors.New("the media store belongs to another bulkd store")
 // recordings too. Call it while nothing ingests: the daemon sweeps at
 // start-up, before any job runs, so a blob just stored for a record not yet
 // committed is never taken for an orphan.
-func (s *Store) Sweep(ctx context.Context, owner string, cutoff time.Time, keep func(sha string) bool) (int, error) {
+func (s *Store) Sweep(ctx context.Context, owner string, cutoff time.Time, refs func(ctx context.Context, fn func(sha string)) error) (int, error) {
 	was, err := s.back.owner(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("media store: owner: %w", err)
@@ -348,9 +350,13 @@ func (s *Store) Sweep(ctx context.Context, owner string, cutoff time.Time, keep 
 	default:
 		return 0, fmt.Errorf("%w: its marker says %s, this one is %s", ErrNotOwner, was, owner)
 	}
+	referenced := map[string]bool{}
+	if err := refs(ctx, func(sha string) { referenced[sha] = true }); err != nil {
+		return 0, fmt.Errorf("media store: references: %w", err)
+	}
 	var orphans []string
 	err = s.back.list(ctx, func(sha string, stored time.Time) error {
-		if stored.Before(cutoff) && !keep(sha) {
+		if stored.Before(cutoff) && !referenced[sha] {
 			orphans = append(orphans, sha)
 		}
 		return nil

@@ -2,7 +2,6 @@ package media
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulkd/bulkd/internal/certs"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 )
@@ -40,13 +40,11 @@ const s3PartSize = 16 << 20
 
 // OpenS3 returns the store in a bucket, which must exist.
 func OpenS3(ctx context.Context, c S3Config, opts ...Option) (*Store, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: c.RootCAs, MinVersion: tls.VersionTLS12}
 	cl, err := minio.New(c.Endpoint, &minio.Options{
 		Creds:     credentials.NewStaticV4(c.AccessKey, c.SecretKey, ""),
 		Secure:    !c.Insecure,
 		Region:    c.Region,
-		Transport: tr,
+		Transport: certs.Transport(c.RootCAs),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("media store: S3 %s: %w", c.Endpoint, err)
@@ -139,7 +137,7 @@ func (b *bucket) list(ctx context.Context, fn func(sha string, stored time.Time)
 		}
 		// A blob's key is the prefix, then blobKey: anything else (the
 		// owner marker, another program's object) is no blob.
-		if sha := path.Base(o.Key); IsDigest(sha) && o.Key == b.key(sha) {
+		if sha := path.Base(o.Key); isDigest(sha) && o.Key == b.key(sha) {
 			if err := fn(sha, o.LastModified); err != nil {
 				return err
 			}

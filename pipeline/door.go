@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"path/filepath"
-
 	"github.com/bulkd/bulkd"
 )
 
@@ -34,5 +32,5 @@ type DoorInput struct {
 // OneFileDoor is the Door of a kind whose job is its main file, sent as
 // field under its own name.
 func OneFileDoor(path, field string, in DoorInput) Door {
-	return Door{Path: path, Fields: map[string]string{}, Files: []DoorFile{{Field: field, Name: filepath.Base(in.Job.File), File: in.Job.File}}}
+	return Door{Path: path, Fields: map[string]string{}, Files: []DoorFile{{Field: field, Name: in.Job.File, File: in.Job.File}}}
 }

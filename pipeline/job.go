@@ -278,7 +278,8 @@ func (r *Runner) finishAs(ctx context.Context, id uint64, state bulkd.JobState, 
 		if j.StartedAt == nil {
 			j.StartedAt = &now
 		}
-		if j.Delivered == nil && j.Source == bulkd.SourceFolder && j.Origin != "" {
+		// A lost job's files go nowhere: nothing to plan.
+		if !lost && j.Delivered == nil && j.Source == bulkd.SourceFolder && j.Origin != "" {
 			j.Delivered = r.plan(j) // with the final state: one transaction fewer for each job
 		}
 		return nil

@@ -65,6 +65,10 @@ type Spec struct {
 	// bulkd: through the door a client of the kind would use. A kind
 	// without one is not forwarded.
 	Door func(in DoorInput) (Door, error)
+	// ImportToForward says a job's files to forward are known only once
+	// it is imported (a dropped contacts file's recordings are found by
+	// reading its rows): in relay mode such a kind is imported here too.
+	ImportToForward bool
 	// Unresolved, if set, reports whether a row failure's message says
 	// only that the row names a record the tenant lacks (an agent, an
 	// object), in the kind's own words. bulkd validate, which checks a

@@ -58,11 +58,12 @@ type Config struct {
 	Encoding func(tenant string) string
 	// Observer, if set, is told of each job that ends (for metrics).
 	Observer Observer
-	// Forward, if set, says whether a tenant's jobs of a kind are
-	// forwarded to a central bulkd, and whether only forwarded (relay: not
-	// imported here). A claim records its answer in the job (Job.Forward),
-	// so that the job enters the outbox in the transaction that records it.
-	Forward func(tenant string, kind bulkd.Kind) (forward, relay bool)
+	// Forward, if set, says whether jobs of a kind are forwarded to a
+	// central bulkd, and whether only forwarded (relay: not imported here,
+	// unless the kind's Spec says ImportToForward). A claim records its
+	// answer in the job (Job.Forward), so that the job enters the outbox in
+	// the transaction that records it.
+	Forward func(kind bulkd.Kind) (forward, relay bool)
 	// Outbox keeps forwarded jobs' files until they are sent (package
 	// forward); needed when Forward is set.
 	Outbox Outbox
@@ -300,9 +301,6 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 	if len(c.Files) == 0 {
 		return nil, bulkd.Errorf(bulkd.EINVALID, "claim: no files")
 	}
-	if err := r.probe(); err != nil {
-		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
-	}
 	if c.IdempotencyKey != "" {
 		r.keyMu.Lock()
 		defer r.keyMu.Unlock()
@@ -318,6 +316,9 @@ func (r *Runner) Claim(ctx context.Context, c Claim) (*bulkd.Job, error) {
 			r.jobLog(before[0]).Info("request repeated with its Idempotency-Key; answered for its job")
 			return before[0], nil
 		}
+	}
+	if err := r.probe(); err != nil {
+		return nil, fmt.Errorf("claim %s: %w", c.Files[0], err)
 	}
 	spec, _ := r.cfg.Kinds.Spec(c.Kind)
 	if spec.Check != nil && c.Source == bulkd.SourceAPI {
@@ -377,8 +378,9 @@ func (r *Runner) newJob(c Claim) *bulkd.Job {
 	// A real-time contact's recordings come one request at a time, which
 	// no upload door of the central takes as one job: it is not forwarded.
 	if r.cfg.Forward != nil && !c.Realtime {
-		if fwd, relay := r.cfg.Forward(c.Tenant, c.Kind); fwd {
-			j.Forward = &bulkd.Forward{State: bulkd.ForwardWaiting, Relay: relay}
+		if fwd, relay := r.cfg.Forward(c.Kind); fwd {
+			spec, _ := r.cfg.Kinds.Spec(c.Kind)
+			j.Forward = &bulkd.Forward{State: bulkd.ForwardWaiting, Relay: relay && !spec.ImportToForward}
 		}
 	}
 	return j
@@ -390,7 +392,6 @@ func (r *Runner) newJob(c Claim) *bulkd.Job {
 // it is not resumed, and its (empty) work folder dropped so that it is not
 // delivered; the file is left for the next scan.
 func (r *Runner) claimFailed(ctx context.Context, j *bulkd.Job, err error) {
-	defer r.unplan(j.ID) // finish planned where it would go; it goes nowhere
 	if _, ferr := r.finishLost(ctx, j.ID, err); ferr != nil {
 		r.jobLog(j).Error("cannot record failed claim", "error", ferr)
 	} else if rerr := os.Remove(r.workDir(j.ID)); rerr != nil && !os.IsNotExist(rerr) {
@@ -573,7 +574,7 @@ func (r *Runner) done(id uint64) {
 	if p := r.active[id]; p != nil {
 		close(p.done)
 		delete(r.active, id)
-		if p.digest != "" {
+		if p.digest != "" && r.digests[p.digest] == id { // a forced register may have taken it since
 			delete(r.digests, p.digest)
 		}
 	}

@@ -81,16 +81,7 @@ func (s *Store) runGroup(calls []*groupCall) {
 	for len(calls) > 0 {
 		failed := -1
 		var ferr error
-		s.writeTx.Add(1)
-		err := s.db.Update(func(tx *bolt.Tx) (err error) {
-			// A panic in one caller's function must not leave the others
-			// waiting forever: the group fails (bbolt rolls it back) with
-			// an error for each.
-			defer func() {
-				if p := recover(); p != nil {
-					failed, err = -1, fmt.Errorf("store write panicked: %v", p)
-				}
-			}()
+		err := s.commitRecovered(func(tx *bolt.Tx) error {
 			for i, c := range calls {
 				if err := c.fn(tx); err != nil {
 					failed, ferr = i, err
@@ -113,10 +104,25 @@ func (s *Store) runGroup(calls []*groupCall) {
 			// The ones before it succeeded: again, then it alone.
 			s.runGroup(calls[:failed])
 			c := calls[failed]
-			s.writeTx.Add(1)
-			c.err = s.db.Update(c.fn)
+			c.err = s.commitRecovered(c.fn)
 			close(c.done)
 		}
 		calls = calls[failed+1:]
 	}
+}
+
+// commitRecovered runs fn in a write transaction of its own. A panic in
+// fn rolls it back and is returned as an error: a group's writer that
+// panics must not leave the others waiting forever, nor the committer
+// busy (every later write would wait).
+func (s *Store) commitRecovered(fn func(*bolt.Tx) error) error {
+	s.writeTx.Add(1)
+	return s.db.Update(func(tx *bolt.Tx) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("store write panicked: %v", p)
+			}
+		}()
+		return fn(tx)
+	})
 }

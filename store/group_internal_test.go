@@ -118,3 +118,28 @@ func TestGroup_Panic(t *testing.T) {
 		return err
 	}), "the store is not wedged")
 }
+
+// TestGroup_PanicAlone: a write that fails in its group and then panics
+// when run again alone gets an error; the ones before it commit.
+func TestGroup_PanicAlone(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "bulkd.db"))
+	require.NoError(t, err)
+	defer s.Close()
+	runs := 0
+	calls := []*groupCall{
+		{fn: func(tx *bolt.Tx) error { _, err := tx.CreateBucketIfNotExists([]byte("before")); return err }, done: make(chan struct{})},
+		{fn: func(*bolt.Tx) error {
+			if runs++; runs == 1 {
+				return errors.New("first run fails")
+			}
+			panic("boom alone")
+		}, done: make(chan struct{})},
+	}
+	s.runGroup(calls)
+	require.NoError(t, calls[0].err)
+	assert.ErrorContains(t, calls[1].err, "store write panicked: boom alone")
+	require.NoError(t, s.db.View(func(tx *bolt.Tx) error {
+		assert.NotNil(t, tx.Bucket([]byte("before")), "the write before it committed")
+		return nil
+	}))
+}

@@ -172,9 +172,6 @@ func (s *Store) CommitProgress(ctx context.Context, id uint64, p bulkd.Progress)
 // a resumed job import each row exactly once. It reads and writes the job's
 // record only, never its lists.
 func (s *Store) applyBatch(ctx context.Context, id uint64, p bulkd.Progress, apply func(*bolt.Tx) ([]bulkd.RowFailure, error)) ([]bulkd.RowFailure, error) {
-	if apply == nil {
-		return s.applyBatchJob(ctx, id, p, nil)
-	}
 	return s.applyBatchJob(ctx, id, p, func(tx *bolt.Tx, _ *bulkd.Job) ([]bulkd.RowFailure, error) { return apply(tx) })
 }
 

@@ -71,7 +71,14 @@ var keyInstance = []byte("instance")
 // carries it, a new data dir has another.
 func (s *Store) InstanceID(ctx context.Context) (string, error) {
 	var id string
-	err := s.update(ctx, func(tx *bolt.Tx) error {
+	err := s.view(ctx, func(tx *bolt.Tx) error {
+		id = string(tx.Bucket(bucketMeta).Get(keyInstance))
+		return nil
+	})
+	if err != nil || id != "" {
+		return id, err
+	}
+	err = s.update(ctx, func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if v := meta.Get(keyInstance); v != nil {
 			id = string(v)

@@ -18,9 +18,9 @@ type Outbox struct {
 }
 
 // Outbox counts the outbox, or tenant's part of it ("": every tenant's).
-// It reads one key a waiting job, and the record of each tenant's oldest:
-// the outbox is small unless the central has been down long, and then
-// this is what its monitoring wants to see.
+// It reads one key a waiting job, and the record of the oldest (ids grow
+// with claims): the outbox is small unless the central has been down
+// long, and then this is what its monitoring wants to see.
 func (s *Store) Outbox(ctx context.Context, tenant string) (Outbox, error) {
 	var out Outbox
 	err := s.view(ctx, func(tx *bolt.Tx) error {
@@ -29,15 +29,20 @@ func (s *Store) Outbox(ctx context.Context, tenant string) (Outbox, error) {
 		if tenant != "" {
 			prefix = tenantPrefix(tenant)
 		}
+		var oldest uint64
 		c := tx.Bucket(bucketOutbox).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 			out.Depth++
-		}
-		heads, err := outboxHeads(tx)
-		for _, j := range heads {
-			if (tenant == "" || j.Tenant == tenant) && (out.Oldest.IsZero() || j.CreatedAt.Before(out.Oldest)) {
-				out.Oldest = j.CreatedAt
+			if id := btoi(k[len(k)-8:]); oldest == 0 || id < oldest {
+				oldest = id
 			}
+		}
+		if oldest == 0 {
+			return nil
+		}
+		j, err := getRecord(tx, oldest)
+		if err == nil {
+			out.Oldest = j.CreatedAt
 		}
 		return err
 	})
@@ -46,36 +51,26 @@ func (s *Store) Outbox(ctx context.Context, tenant string) (Outbox, error) {
 
 // OutboxHeads returns each tenant's oldest job in the outbox, with its
 // lists: what the forwarder sends next (a tenant's jobs go in the order
-// they were claimed). It reads one key and one job a tenant.
+// they were claimed). It reads one key and one job a tenant, skipping from
+// one tenant's keys to the next.
 func (s *Store) OutboxHeads(ctx context.Context) ([]*bulkd.Job, error) {
 	var out []*bulkd.Job
 	err := s.view(ctx, func(tx *bolt.Tx) error {
-		var err error
-		out, err = outboxHeads(tx)
-		return err
+		out = nil
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, _ := c.First(); k != nil; {
+			j, err := getJob(tx, btoi(k[len(k)-8:]))
+			if err != nil {
+				return err
+			}
+			out = append(out, j)
+			end := prefixEnd(tenantPrefix(j.Tenant))
+			if end == nil {
+				break
+			}
+			k, _ = c.Seek(end)
+		}
+		return nil
 	})
 	return out, err
-}
-
-func outboxHeads(tx *bolt.Tx) ([]*bulkd.Job, error) {
-	var out []*bulkd.Job
-	c := tx.Bucket(bucketOutbox).Cursor()
-	for k, _ := c.First(); k != nil; {
-		i := bytes.IndexByte(k, 0)
-		if i < 0 || len(k) != i+1+8 {
-			k, _ = c.Next() // not a key this version writes
-			continue
-		}
-		j, err := getJob(tx, btoi(k[i+1:]))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-		end := prefixEnd(k[:i+1])
-		if end == nil {
-			break
-		}
-		k, _ = c.Seek(end)
-	}
-	return out, nil
 }

@@ -8,8 +8,8 @@
 // unchanged that long and is taken at once. On Linux a file some process
 // still has open for writing is not complete either. Candidates are checked
 // every quarter window, and again just after the first of them is due to
-// settle, so a file is taken a millisecond or so (a twentieth of the window
-// at most) after settling rather than up to a poll later; files that
+// settle, so a file is taken at most a twentieth of the window (1 to 50 ms)
+// after settling rather than up to a poll later; files that
 // settle together are handed on together (Config.Take).
 //
 // Nothing outside the root is followed: only real folders are tenant

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -104,7 +103,7 @@ func (m *Main) newClient(o clientOpts, tenant string) (*client, error) {
 	}
 	hc := &http.Client{}
 	if pool != nil {
-		hc.Transport = &http.Transport{Proxy: http.ProxyFromEnvironment, TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+		hc.Transport = certs.Transport(pool)
 	}
 	return &client{base: u, token: token, tenant: tenant, http: hc}, nil
 }

@@ -373,9 +373,7 @@ func TestMain_ImportBars(t *testing.T) {
 // refuse it otherwise.
 func TestMain_ClientTLS(t *testing.T) {
 	dir := t.TempDir()
-	ca := certstest.NewCA(t, dir)
-	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	ca.Issue(t, 1, cert, key)
+	ca, cert, key := certstest.Server(t, dir, 1)
 	b := startBulkd(t, func(c *config.Config) { c.HTTP.TLSCertFile, c.HTTP.TLSKeyFile = cert, key })
 	server := strings.Replace(b.url, "http://", "https://", 1)
 	t.Setenv(envURL, server)

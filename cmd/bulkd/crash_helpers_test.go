@@ -95,8 +95,8 @@ func freePort(t *testing.T) int {
 }
 
 // writeCrashConfig writes the HCL config every start of the test uses:
-// open mode (no auth), short windows, debug logs.
-func writeCrashConfig(t *testing.T, path, dataDir string, port int) {
+// open mode (no auth), short windows, debug logs; then extra.
+func writeCrashConfig(t *testing.T, path, dataDir string, port int, extra string) {
 	t.Helper()
 	cfg := fmt.Sprintf(`data_dir  = %q
 log_level = "debug"
@@ -109,7 +109,7 @@ watch {
   media_wait = "3s"
 }
 tenant %q {}
-`, filepath.ToSlash(dataDir), port, crashTenant)
+%s`, filepath.ToSlash(dataDir), port, crashTenant, extra)
 	require.NoError(t, os.WriteFile(path, []byte(cfg), 0o644))
 }
 

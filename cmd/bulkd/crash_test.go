@@ -67,7 +67,7 @@ func TestCrash(t *testing.T) {
 	t.Logf("crash: built %s in %s (race: %v)", bin, time.Since(began).Round(time.Millisecond), raceEnabled())
 	cfgPath := filepath.Join(base, "bulkd.hcl")
 	port := freePort(t)
-	writeCrashConfig(t, cfgPath, dataDir, port)
+	writeCrashConfig(t, cfgPath, dataDir, port, "")
 	p := newDaemonProc(t, bin, cfgPath, logDir, port)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel) // runs before the kill registered by newDaemonProc

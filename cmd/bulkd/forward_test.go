@@ -162,12 +162,7 @@ func startForwardProc(t *testing.T, bin, base, name, extra string) *daemonProc {
 	require.NoError(t, os.MkdirAll(logDir, 0o755))
 	port := freePort(t)
 	cfgPath := filepath.Join(dir, "bulkd.hcl")
-	writeCrashConfig(t, cfgPath, filepath.Join(dir, "data"), port)
-	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString(extra)
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	writeCrashConfig(t, cfgPath, filepath.Join(dir, "data"), port, extra)
 	p := newDaemonProc(t, bin, cfgPath, logDir, port)
 	p.start()
 	return p

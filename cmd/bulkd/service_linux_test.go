@@ -135,7 +135,7 @@ func TestService_SysV(t *testing.T) {
 	name := fmt.Sprintf("bulkd-test-%d", os.Getpid())
 	port := freePort(t)
 	config := filepath.Join(dir, "bulkd.hcl")
-	writeCrashConfig(t, config, filepath.Join(dir, "data"), port)
+	writeCrashConfig(t, config, filepath.Join(dir, "data"), port, "")
 
 	svc := func(args ...string) (string, int) {
 		t.Helper()

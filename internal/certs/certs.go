@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -123,4 +124,14 @@ func CAPool(file string) (*x509.CertPool, error) {
 		return nil, errors.New("CA file " + file + ": no PEM certificate in it")
 	}
 	return pool, nil
+}
+
+// Transport is an HTTP transport with the default one's settings that
+// verifies servers against pool (nil: the system's roots), TLS 1.2 and
+// later: what bulkd's clients (the CLI, the S3 backend, the forwarder)
+// talk TLS with.
+func Transport(pool *x509.CertPool) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	return tr
 }

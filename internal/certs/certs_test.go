@@ -16,9 +16,7 @@ import (
 
 func TestReloader(t *testing.T) {
 	dir := t.TempDir()
-	ca := certstest.NewCA(t, dir)
-	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	ca.Issue(t, 10, cert, key)
+	ca, cert, key := certstest.Server(t, dir, 10)
 	r, err := certs.Load(cert, key)
 	require.NoError(t, err)
 	serial := func() int64 { return r.Certificate().Leaf.SerialNumber.Int64() }
@@ -57,9 +55,7 @@ func TestReloader(t *testing.T) {
 
 func TestReloader_Watch(t *testing.T) {
 	dir := t.TempDir()
-	ca := certstest.NewCA(t, dir)
-	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	ca.Issue(t, 1, cert, key)
+	ca, cert, key := certstest.Server(t, dir, 1)
 	r, err := certs.Load(cert, key)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -71,8 +71,8 @@ func (s *Settler) Check(path string) (exists, settled bool) {
 
 // Due returns when path, as last checked, will have been unchanged for the
 // whole window (false: not checked, or forgotten). A watcher checks it
-// again then rather than at its next poll, so that a file is taken within
-// a millisecond or so of settling, not up to a poll interval later.
+// again then rather than at its next poll, so that a file is taken soon
+// after settling, not up to a poll interval later.
 func (s *Settler) Due(path string) (time.Time, bool) {
 	st := s.seen[path]
 	if st == nil {

@@ -7,8 +7,7 @@ import (
 
 // SyncData makes f's bytes (and its size) durable, as fdatasync(2) does:
 // not its times. Reading a file just written updates its access time, and
-// fsync(2) would then commit the file system's journal for it, which on
-// this project's machine cost a recording's ingest more than hashing it.
+// fsync(2) would then commit the file system's journal for it too.
 func SyncData(f *os.File) error {
 	for {
 		err := syscall.Fdatasync(int(f.Fd()))

@@ -4,32 +4,29 @@
 // gateway in one process), built once a machine by .ci/weed and cached
 // outside the clone. Each Start runs its own, with its data in the test's
 // temp folder, on free loopback ports, with one static identity of admin
-// rights; requests to it are signed with AWS Signature Version 4.
+// rights; Server.Client (minio-go, which the media store's bucket backend
+// uses too) signs requests to it with the static keys.
 package s3test
 
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // Version is the SeaweedFS module version .ci/weed builds.
@@ -110,14 +107,13 @@ func tailText(s string, n int) string {
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
-// Server is a running S3 server. Requests to it are plain HTTP, path-style
-// (http://Endpoint/bucket/key), signed with the static keys.
+// Server is a running S3 server, plain HTTP on Endpoint.
 type Server struct {
 	Endpoint             string // host:port
 	AccessKey, SecretKey string
 	Region               string
-
-	client *http.Client
+	// Client sends requests signed with the keys.
+	Client *minio.Client
 }
 
 // Start starts a SeaweedFS S3 server for the test (see Launch) with its data
@@ -170,7 +166,6 @@ func launch(weed, dir string, attempt int) (s *Server, stop func(), retry bool, 
 		AccessKey: "bulkdtestaccesskey",
 		SecretKey: "bulkdtestsecretkey0123456789",
 		Region:    "us-east-1",
-		client:    &http.Client{Timeout: 30 * time.Second},
 	}
 	s3config := filepath.Join(run, "s3.json")
 	if err := writeS3Config(s3config, s.AccessKey, s.SecretKey); err != nil {
@@ -181,6 +176,10 @@ func launch(weed, dir string, attempt int) (s *Server, stop func(), retry bool, 
 		return nil, nil, false, err
 	}
 	s.Endpoint = net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
+	s.Client, err = minio.New(s.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""), Region: s.Region})
+	if err != nil {
+		return nil, nil, false, err
+	}
 
 	args := []string{
 		"-logtostderr", // not weed.* log files in /tmp
@@ -261,16 +260,8 @@ func launch(weed, dir string, attempt int) (s *Server, stop func(), retry bool, 
 func (s *Server) ping(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	resp, err := s.Do(ctx, http.MethodGet, "/", nil)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		return fmt.Errorf("GET /: %s: %s", resp.Status, body)
-	}
-	return nil
+	_, err := s.Client.ListBuckets(ctx)
+	return err
 }
 
 // writeS3Config writes the gateway's static identities: one, of admin rights.
@@ -378,14 +369,8 @@ func tail(path string, n int) string {
 
 // MakeBucket creates a bucket.
 func (s *Server) MakeBucket(ctx context.Context, name string) error {
-	resp, err := s.Do(ctx, http.MethodPut, "/"+name, nil)
-	if err != nil {
+	if err := s.Client.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: s.Region}); err != nil {
 		return fmt.Errorf("create bucket %s: %w", name, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		return fmt.Errorf("create bucket %s: %s: %s", name, resp.Status, body)
 	}
 	return nil
 }
@@ -396,140 +381,4 @@ func (s *Server) CreateBucket(tb testing.TB, name string) {
 	if err := s.MakeBucket(context.Background(), name); err != nil {
 		tb.Fatalf("s3test: %v", err)
 	}
-}
-
-// Do sends a request signed with the server's keys. target is the path,
-// "/bucket" or "/bucket/key", with a query if any ("/bucket?list-type=2");
-// the path is escaped here, the query must be already.
-func (s *Server) Do(ctx context.Context, method, target string, body []byte) (*http.Response, error) {
-	req, err := s.NewRequest(ctx, method, target, body)
-	if err != nil {
-		return nil, err
-	}
-	return s.client.Do(req)
-}
-
-// NewRequest is a request to the server signed with its keys (see Do).
-// Headers set on it afterwards are not signed, and must not be x-amz-*.
-func (s *Server) NewRequest(ctx context.Context, method, target string, body []byte) (*http.Request, error) {
-	path, query, _ := strings.Cut(target, "?")
-	if path == "" {
-		path = "/"
-	}
-	// On the wire as in the signature: escaped as SigV4 wants.
-	u := &url.URL{Scheme: "http", Host: s.Endpoint, Path: path, RawPath: escapePath(path), RawQuery: query}
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	if len(body) == 0 {
-		req.Body, req.GetBody, req.ContentLength = http.NoBody, nil, 0
-	}
-	sign(req, body, s.AccessKey, s.SecretKey, s.Region, time.Now())
-	return req, nil
-}
-
-// sign signs req with AWS Signature Version 4 for S3, in its Authorization
-// header, over the host, the x-amz-* headers and the payload's digest.
-func sign(req *http.Request, body []byte, accessKey, secretKey, region string, now time.Time) {
-	now = now.UTC()
-	amzDate := now.Format("20060102T150405Z")
-	day := now.Format("20060102")
-	payload := sha256.Sum256(body)
-	payloadHash := hex.EncodeToString(payload[:])
-	req.Header.Set("X-Amz-Date", amzDate)
-	req.Header.Set("X-Amz-Content-Sha256", payloadHash)
-
-	headers := map[string]string{"host": req.URL.Host}
-	for k, v := range req.Header {
-		if lk := strings.ToLower(k); strings.HasPrefix(lk, "x-amz-") {
-			headers[lk] = strings.Join(v, ",")
-		}
-	}
-	names := make([]string, 0, len(headers))
-	for k := range headers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	var canonHeaders strings.Builder
-	for _, k := range names {
-		canonHeaders.WriteString(k + ":" + strings.TrimSpace(headers[k]) + "\n")
-	}
-	signedHeaders := strings.Join(names, ";")
-
-	canonical := strings.Join([]string{
-		req.Method,
-		escapePath(req.URL.Path),
-		canonicalQuery(req.URL.Query()),
-		canonHeaders.String(),
-		signedHeaders,
-		payloadHash,
-	}, "\n")
-	scope := day + "/" + region + "/s3/aws4_request"
-	crHash := sha256.Sum256([]byte(canonical))
-	toSign := "AWS4-HMAC-SHA256\n" + amzDate + "\n" + scope + "\n" + hex.EncodeToString(crHash[:])
-
-	key := hmacSHA256([]byte("AWS4"+secretKey), day)
-	key = hmacSHA256(key, region)
-	key = hmacSHA256(key, "s3")
-	key = hmacSHA256(key, "aws4_request")
-	signature := hex.EncodeToString(hmacSHA256(key, toSign))
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential="+accessKey+"/"+scope+
-		", SignedHeaders="+signedHeaders+", Signature="+signature)
-}
-
-func hmacSHA256(key []byte, data string) []byte {
-	h := hmac.New(sha256.New, key)
-	h.Write([]byte(data))
-	return h.Sum(nil)
-}
-
-// canonicalQuery is the query sorted by name, then value, each escaped as
-// SigV4 wants.
-func canonicalQuery(q url.Values) string {
-	type pair struct{ k, v string }
-	var pairs []pair
-	for k, vs := range q {
-		for _, v := range vs {
-			pairs = append(pairs, pair{escape(k, false), escape(v, false)})
-		}
-	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i].k != pairs[j].k {
-			return pairs[i].k < pairs[j].k
-		}
-		return pairs[i].v < pairs[j].v
-	})
-	var b strings.Builder
-	for i, p := range pairs {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(p.k + "=" + p.v)
-	}
-	return b.String()
-}
-
-// escapePath escapes a path as SigV4 wants for S3: every byte but the
-// unreserved ones and '/', once.
-func escapePath(p string) string {
-	if p == "" {
-		return "/"
-	}
-	return escape(p, true)
-}
-
-func escape(s string, keepSlash bool) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9',
-			c == '-', c == '_', c == '.', c == '~', keepSlash && c == '/':
-			b.WriteByte(c)
-		default:
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
 }

@@ -2,15 +2,18 @@ package assist
 
 import (
 	"net/url"
+	"strings"
 
 	"github.com/bulkd/bulkd"
 	"github.com/bulkd/bulkd/pipeline"
 )
 
-// DoorPath is the assist kind's upload door, for a stream; FolderStream
-// is the stream a dropped file (which names none) is forwarded under.
+// DoorPattern is the assist kind's upload door, as the API routes it.
+const DoorPattern = "/agentassist/api/v1/public/{streamId}/contacts/import-contacts"
+
+// DoorPath is the upload door of a stream.
 func DoorPath(stream string) string {
-	return "/agentassist/api/v1/public/" + url.PathEscape(stream) + "/contacts/import-contacts"
+	return strings.Replace(DoorPattern, "{streamId}", url.PathEscape(stream), 1)
 }
 
 // FolderStream is the stream id a dropped assist file is forwarded under:

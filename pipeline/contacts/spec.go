@@ -30,7 +30,9 @@ func Spec() pipeline.Spec {
 		// TimeZone and ClientTimeZone are one field: a header has one.
 		Template:   pipeline.OneTemplate(bulkd.KindContacts, slices.DeleteFunc(slices.Clone(Columns), func(c string) bool { return c == ColClientTimeZone })),
 		Unresolved: unresolved,
-		// Every file in one request, recordings under the names rows give.
+		// Every file in one request, recordings under the names rows give:
+		// those the import took, so relay mode imports contacts too.
+		ImportToForward: true,
 		Door: func(in pipeline.DoorInput) (pipeline.Door, error) {
 			d := pipeline.Door{Path: DoorPath}
 			for _, f := range in.Files {

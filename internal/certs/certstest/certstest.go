@@ -90,3 +90,13 @@ func write(t testing.TB, path, kind string, der []byte) {
 		t.Fatal(err)
 	}
 }
+
+// Server makes a CA in dir and a server certificate it signs, with serial
+// number serial, as dir/cert.pem and its key dir/key.pem.
+func Server(t testing.TB, dir string, serial int64) (ca *CA, certFile, keyFile string) {
+	t.Helper()
+	ca = NewCA(t, dir)
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	ca.Issue(t, serial, certFile, keyFile)
+	return ca, certFile, keyFile
+}
